@@ -1,0 +1,43 @@
+/** Reading inputs and writing outputs for the command line; an output appears whole or not at all. */
+import { readFileSync, renameSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
+import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../weights/safetensors.ts';
+
+export function readInputFile(path: string, what: string): Uint8Array {
+  if (!existsSync(path)) throw new Error(`${what} file not found: ${path}`);
+  return new Uint8Array(readFileSync(path));
+}
+
+export function readJson(path: string, what: string): unknown {
+  const text = new TextDecoder().decode(readInputFile(path, what));
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${what} ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export function readSafetensors(path: string, what: string): SafetensorsFile {
+  try {
+    return SafetensorsFile.fromBytes(readInputFile(path, what));
+  } catch (e) {
+    throw new Error(`${what} ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Writes to a temporary name, then renames: a failed command leaves no partial file. */
+export function writeFileAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.partial-${process.pid}`;
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } catch (e) {
+    if (existsSync(tmp)) unlinkSync(tmp);
+    throw e;
+  }
+}
+
+export function writeTensors(path: string, tensors: Record<string, { shape: number[]; data: Float32Array }>): void {
+  const out: Record<string, TensorToWrite> = {};
+  for (const [name, t] of Object.entries(tensors)) out[name] = { dtype: 'F32', shape: t.shape, data: t.data };
+  writeFileAtomic(path, writeSafetensors(out));
+}

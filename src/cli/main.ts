@@ -1,0 +1,44 @@
+/** The `dit` command line: a thin host over the same engine worker the app uses. */
+import { BrowserHost } from '../host/browser-host.ts';
+import { UsageError } from './args.ts';
+import { forwardCommand } from './forward.ts';
+
+const USAGE = `usage: dit <command> [options]
+
+commands:
+  forward   run the DiT forward on given inputs       (--weights --config --inputs --output [--cfg S] [--cfg-channels 3|all] [--intermediates])
+  sample    sample latents with DDPM / DDIM / DPM++   (--weights --config --labels --respacing --sampler --cfg (--noise|--seed) --output)
+  schedule  print a respaced diffusion schedule       (--respacing STR)
+  decode    decode latents with the SD VAE            (--weights --config --inputs --output [--tile N])
+  generate  class → PNG, end to end                   (--class ID_OR_NAME ... --output OUT.png)
+
+common options: --chromium PATH (or $DIT_CHROMIUM; default /usr/bin/chromium), --verbose`;
+
+function hostStarter(argv: string[]): () => Promise<BrowserHost> {
+  const i = argv.indexOf('--chromium');
+  const chromium = i >= 0 ? argv[i + 1] : undefined;
+  return () => BrowserHost.start({ chromium, verbose: argv.includes('--verbose') });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'forward':
+        await forwardCommand(rest, hostStarter(rest));
+        return 0;
+      case undefined:
+      case '--help':
+      case 'help':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`dit ${command ?? ''}: ${msg.split('\n')[0]}\n`);
+    if (e instanceof UsageError) process.stderr.write('run `dit --help` for usage\n');
+    return e instanceof UsageError ? 2 : 1;
+  }
+}

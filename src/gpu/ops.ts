@@ -1,0 +1,197 @@
+/**
+ * One recording function per WGSL kernel: each checks shapes, packs the kernel's Params and
+ * appends a dispatch to a Program. Nothing here knows about DiT; the model composes these.
+ */
+import addWgsl from '../../shaders/add.wgsl';
+import attentionWgsl from '../../shaders/attention.wgsl';
+import cfgCombineWgsl from '../../shaders/cfg_combine.wgsl';
+import embeddingWgsl from '../../shaders/embedding.wgsl';
+import layernormModulateWgsl from '../../shaders/layernorm_modulate.wgsl';
+import matmulWgsl from '../../shaders/matmul.wgsl';
+import patchEmbedWgsl from '../../shaders/patch_embed.wgsl';
+import siluWgsl from '../../shaders/silu.wgsl';
+import timestepEmbeddingWgsl from '../../shaders/timestep_embedding.wgsl';
+import unpatchifyWgsl from '../../shaders/unpatchify.wgsl';
+import { f32 } from './params.ts';
+export { timestepFrequencies } from './sinusoid.ts';
+import type { Program } from './program.ts';
+import type { Allocator, Tensor } from './tensor.ts';
+
+const MAX_GROUPS = 65535;
+
+/** A 1-D range of `count` items over a 2-D grid of `size`-wide workgroups. */
+function grid1d(count: number, size: number): { groups: [number, number]; rowWidth: number } {
+  const total = Math.max(1, Math.ceil(count / size));
+  const gx = Math.min(total, MAX_GROUPS);
+  return { groups: [gx, Math.ceil(total / gx)], rowWidth: gx * size };
+}
+
+function expect(cond: boolean, message: string): void {
+  if (!cond) throw new Error(message);
+}
+
+// ---------------------------------------------------------------- linear layers
+
+/** A linear layer's weight as the matmul kernel reads it: [in, out] padded to 8 columns. */
+export interface LinearWeight {
+  wt: Tensor;
+  bias: Tensor;
+  inFeatures: number;
+  outFeatures: number;
+  paddedOut: number;
+}
+
+/** PyTorch [out, in] → [in, Np] with Np = out rounded up to 8 (zero padding). */
+export function transposeForMatmul(w: Float32Array, outF: number, inF: number): { data: Float32Array; paddedOut: number } {
+  expect(w.length === outF * inF, `linear weight has ${w.length} values, expected ${outF}x${inF}`);
+  const Np = Math.ceil(outF / 8) * 8;
+  const data = new Float32Array(inF * Np);
+  for (let o = 0; o < outF; o++) {
+    const row = o * inF;
+    for (let i = 0; i < inF; i++) data[i * Np + o] = w[row + i];
+  }
+  return { data, paddedOut: Np };
+}
+
+export function uploadLinear(alloc: Allocator, w: Float32Array, b: Float32Array | null, outF: number, inF: number, label: string): LinearWeight {
+  const { data, paddedOut } = transposeForMatmul(w, outF, inF);
+  const wt = alloc.upload(data, [inF, paddedOut], `${label}.weight`);
+  const bias = alloc.upload(b ?? new Float32Array(outF), [outF], `${label}.bias`);
+  if (b) expect(b.length === outF, `${label}: bias has ${b.length} values, expected ${outF}`);
+  return { wt, bias, inFeatures: inF, outFeatures: outF, paddedOut };
+}
+
+export const Epilogue = { none: 0, gelu: 1, silu: 2, gatedResidual: 3, addTable: 4 } as const;
+export type EpilogueName = keyof typeof Epilogue;
+
+export interface MatmulOptions {
+  epilogue?: EpilogueName;
+  /** gatedResidual: y += aux[(m / rowDiv) * stride + offset + n] * v; addTable: y = v + aux[(m % rowMod) * stride + n]. */
+  aux?: Tensor;
+  auxStride?: number;
+  auxOffset?: number;
+  auxRowDiv?: number;
+  auxRowMod?: number;
+}
+
+/** y[M, out] = epilogue(x[M, in] · Wᵀ + b). */
+export function linear(prog: Program, x: Tensor, lw: LinearWeight, y: Tensor, M: number, opts: MatmulOptions = {}): void {
+  const K = lw.inFeatures;
+  const N = lw.outFeatures;
+  expect(x.size >= M * K, `linear: input ${x.label} holds ${x.size} values, needs ${M}x${K}`);
+  expect(y.size >= M * N, `linear: output ${y.label} holds ${y.size} values, needs ${M}x${N}`);
+  const epilogue = opts.epilogue ?? 'none';
+  const needsAux = epilogue === 'gatedResidual' || epilogue === 'addTable';
+  expect(!needsAux || !!opts.aux, `linear: epilogue ${epilogue} needs an aux tensor`);
+  const aux = opts.aux ?? lw.bias;
+  prog.dispatch(
+    { name: 'matmul.wgsl', source: matmulWgsl, constants: { EPILOGUE: Epilogue[epilogue] } },
+    [M, N, K, lw.paddedOut, K, N, opts.auxStride ?? N, opts.auxOffset ?? 0, opts.auxRowDiv ?? 1, opts.auxRowMod ?? 0xffffffff],
+    [x, lw.wt, lw.bias, aux, y],
+    [Math.ceil(lw.paddedOut / 64), Math.ceil(M / 32)],
+  );
+}
+
+// ---------------------------------------------------------------- attention and norms
+
+export interface AttentionShape {
+  batch: number;
+  tokens: number;
+  heads: number;
+  headDim: number;
+}
+
+/** o[B*T, H*hd] = softmax(q kᵀ / √hd) v per head, from a fused qkv buffer [B*T, 3*H*hd]. */
+export function attention(prog: Program, qkv: Tensor, o: Tensor, s: AttentionShape): void {
+  const D = s.heads * s.headDim;
+  expect(qkv.size >= s.batch * s.tokens * 3 * D, `attention: ${qkv.label} is too small for ${s.batch}x${s.tokens}x${3 * D}`);
+  expect(o.size >= s.batch * s.tokens * D, `attention: ${o.label} is too small`);
+  prog.dispatch(
+    { name: 'attention.wgsl', source: attentionWgsl, defines: { HEAD_DIM: s.headDim } },
+    [s.tokens, s.heads, 3 * D, D, 0, D, 2 * D, f32(1 / Math.sqrt(s.headDim))],
+    [qkv, o],
+    [Math.ceil(s.tokens / 64), s.batch * s.heads],
+  );
+}
+
+export interface ModulationSlice {
+  /** [N, stride] modulation vectors. */
+  modulation: Tensor;
+  stride: number;
+  shiftOffset: number;
+  scaleOffset: number;
+}
+
+/** y = LayerNorm(x) · (1 + scale) + shift, rows of width D, T rows per sample. */
+export function layerNormModulate(prog: Program, x: Tensor, y: Tensor, rows: number, D: number, T: number, m: ModulationSlice, eps = 1e-6): void {
+  expect(x.size >= rows * D && y.size >= rows * D, 'layerNormModulate: tensor too small');
+  expect(rows <= MAX_GROUPS, `layerNormModulate: ${rows} rows exceed one dispatch`);
+  prog.dispatch(
+    { name: 'layernorm_modulate.wgsl', source: layernormModulateWgsl },
+    [D, T, m.stride, m.shiftOffset, m.scaleOffset, f32(eps)],
+    [x, m.modulation, y],
+    [rows],
+  );
+}
+
+// ---------------------------------------------------------------- elementwise
+
+export function add(prog: Program, a: Tensor, b: Tensor, out: Tensor, count = out.size): void {
+  const g = grid1d(count, 256);
+  prog.dispatch({ name: 'add.wgsl', source: addWgsl }, [count, g.rowWidth], [a, b, out], g.groups);
+}
+
+export function silu(prog: Program, x: Tensor, out: Tensor, count = out.size): void {
+  const g = grid1d(count, 256);
+  prog.dispatch({ name: 'silu.wgsl', source: siluWgsl }, [count, g.rowWidth], [x, out], g.groups);
+}
+
+// ---------------------------------------------------------------- embeddings
+
+/** out[N, 2*half] = [cos(t·f), sin(t·f)]. */
+export function timestepEmbedding(prog: Program, t: Tensor, freqs: Tensor, out: Tensor, N: number): void {
+  const half = freqs.size;
+  expect(out.size >= N * 2 * half, 'timestepEmbedding: output too small');
+  prog.dispatch({ name: 'timestep_embedding.wgsl', source: timestepEmbeddingWgsl }, [N, half], [t, freqs, out], [Math.ceil(half / 64), N]);
+}
+
+/** out[N, D] = table[ids[n]]. */
+export function embedding(prog: Program, ids: Tensor, table: Tensor, out: Tensor, N: number, D: number): void {
+  prog.dispatch({ name: 'embedding.wgsl', source: embeddingWgsl }, [N, D, table.size / D], [ids, table, out], [Math.ceil(D / 64), N]);
+}
+
+export interface PatchShape {
+  batch: number;
+  channels: number;
+  height: number;
+  width: number;
+  patch: number;
+  hidden: number;
+}
+
+/** tokens[N*T, D] = conv_p(x) + bias + pos. */
+export function patchEmbed(prog: Program, x: Tensor, weight: Tensor, bias: Tensor, pos: Tensor, tokens: Tensor, s: PatchShape): void {
+  const gridW = s.width / s.patch;
+  const T = (s.height / s.patch) * gridW;
+  expect(Number.isInteger(gridW) && Number.isInteger(s.height / s.patch), 'patchEmbed: image size must be a multiple of the patch size');
+  expect(weight.size === s.hidden * s.channels * s.patch * s.patch, 'patchEmbed: weight shape');
+  prog.dispatch(
+    { name: 'patch_embed.wgsl', source: patchEmbedWgsl },
+    [s.batch, s.channels, s.height, s.width, s.patch, s.hidden, gridW, T],
+    [x, weight, bias, pos, tokens],
+    [Math.ceil(s.hidden / 64), s.batch * T],
+  );
+}
+
+/** out[N, C, H, W] from tokens[N, T, p*p*C]. */
+export function unpatchify(prog: Program, tokens: Tensor, out: Tensor, N: number, C: number, H: number, W: number, patch: number): void {
+  const count = N * C * H * W;
+  const g = grid1d(count, 256);
+  prog.dispatch({ name: 'unpatchify.wgsl', source: unpatchifyWgsl }, [N, C, H, W, patch, W / patch, g.rowWidth], [tokens, out], g.groups);
+}
+
+/** Guidance over [cond | uncond] halves of model outputs [2B, C, H*W]. */
+export function cfgCombine(prog: Program, modelOut: Tensor, out: Tensor, B: number, C: number, HW: number, guidedChannels: number, scale: number): void {
+  const g = grid1d(2 * B * C * HW, 256);
+  prog.dispatch({ name: 'cfg_combine.wgsl', source: cfgCombineWgsl }, [B, C, HW, guidedChannels, f32(scale), g.rowWidth], [modelOut, out], g.groups);
+}

@@ -1,0 +1,152 @@
+/**
+ * The headless host (Node): a small localhost server for the engine page and the files it reads
+ * and writes, and one headless Chromium whose WebGPU (SwiftShader on a machine without a GPU)
+ * runs the engine worker. The command line, the tests and the benchmarks all drive the engine
+ * through this.
+ */
+import { randomUUID } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { bundleEngine } from './bundle.ts';
+import { fromBytes, replaceArrays, resolveRefs, type BlobRef } from './wire.ts';
+
+export const CHROMIUM_FLAGS = [
+  '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader',
+  '--use-angle=swiftshader', '--no-sandbox', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run',
+];
+
+/** The Chromium to use: an explicit path, $DIT_CHROMIUM, or Debian's /usr/bin/chromium. */
+export function chromiumPath(explicit?: string): string {
+  const path = explicit ?? process.env.DIT_CHROMIUM ?? '/usr/bin/chromium';
+  if (!existsSync(path)) {
+    throw new Error(`Chromium not found at ${path}: install it (apt-get install chromium) or pass --chromium PATH / set DIT_CHROMIUM`);
+  }
+  return path;
+}
+
+export interface HostOptions {
+  chromium?: string;
+  /** Extra Chromium flags (tests use this to switch WebGPU off). */
+  extraFlags?: string[];
+  /** Print the page's console to stderr. */
+  verbose?: boolean;
+}
+
+const PAGE_HTML = '<!doctype html><meta charset="utf-8"><title>DiT engine</title><script type="module" src="/page.js"></script>';
+
+export class BrowserHost {
+  private readonly blobs = new Map<string, Uint8Array>();
+  private readonly files = new Map<string, string>();
+
+  private constructor(
+    private readonly server: http.Server,
+    private readonly browser: Browser,
+    readonly page: Page,
+    readonly origin: string,
+  ) {}
+
+  static async start(opts: HostOptions = {}): Promise<BrowserHost> {
+    const executablePath = chromiumPath(opts.chromium);
+    const bundle = await bundleEngine();
+    let host: BrowserHost | null = null;
+    const server = http.createServer((req, res) => host!.handle(req, res, bundle).catch((e) => { res.statusCode = 500; res.end(String(e)); }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://localhost:${(server.address() as AddressInfo).port}`;
+    let browser: Browser;
+    try {
+      browser = await chromium.launch({ executablePath, args: [...CHROMIUM_FLAGS, ...(opts.extraFlags ?? [])], headless: true });
+    } catch (e) {
+      server.close();
+      throw new Error(`could not start Chromium (${executablePath}): ${(e as Error).message.split('\n')[0]}`);
+    }
+    const page = await browser.newPage();
+    if (opts.verbose) page.on('console', (m) => process.stderr.write(`[page] ${m.text()}\n`));
+    page.on('pageerror', (e) => process.stderr.write(`[page error] ${e.message}\n`));
+    host = new BrowserHost(server, browser, page, origin);
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => (globalThis as unknown as { dit?: { ready: boolean } }).dit?.ready === true, undefined, { timeout: 60_000 });
+    return host;
+  }
+
+  /** A URL under which the page can read a local file (with Range support). */
+  serveFile(path: string): string {
+    if (!existsSync(path)) throw new Error(`file not found: ${path}`);
+    const token = randomUUID();
+    this.files.set(token, path);
+    return `${this.origin}/file/${token}`;
+  }
+
+  /** Calls an engine method in the worker; typed arrays in args and results travel as blobs. */
+  async call<T>(method: string, ...args: unknown[]): Promise<T> {
+    const wireArgs = await replaceArrays(args, async (a, type) => {
+      const id = randomUUID();
+      this.blobs.set(id, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      return { $blob: id, type } satisfies BlobRef;
+    });
+    const reply = (await this.page.evaluate(
+      ([m, a]) => (globalThis as unknown as { dit: { call(m: string, a: unknown): Promise<unknown> } }).dit.call(m, a),
+      [method, wireArgs] as const,
+    )) as { ok: unknown } | { error: string };
+    if ('error' in reply) throw new Error(reply.error);
+    return (await resolveRefs(reply.ok, async (ref) => {
+      const bytes = this.blobs.get(ref.$blob);
+      this.blobs.delete(ref.$blob);
+      if (!bytes) throw new Error(`result blob ${ref.$blob} never arrived`);
+      const copy = new Uint8Array(bytes.byteLength);
+      copy.set(bytes);
+      return fromBytes(ref.type, copy.buffer);
+    })) as T;
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close().catch(() => {});
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse, bundle: { pageJs: string; workerJs: string }): Promise<void> {
+    const url = new URL(req.url ?? '/', this.origin);
+    const path = url.pathname;
+    if (path === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE_HTML);
+    if (path === '/page.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle.pageJs);
+    if (path === '/worker.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle.workerJs);
+    if (path === '/blob' && req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const id = randomUUID();
+      this.blobs.set(id, new Uint8Array(Buffer.concat(chunks)));
+      return void res.writeHead(200, { 'content-type': 'text/plain' }).end(id);
+    }
+    if (path.startsWith('/blob/')) {
+      const id = path.slice(6);
+      const bytes = this.blobs.get(id);
+      if (!bytes) return void res.writeHead(404).end();
+      this.blobs.delete(id);
+      return void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.byteLength }).end(bytes);
+    }
+    if (path.startsWith('/file/')) {
+      const file = this.files.get(path.slice(6));
+      if (!file) return void res.writeHead(404).end();
+      return serveRange(req, res, file);
+    }
+    res.writeHead(404).end();
+  }
+}
+
+function serveRange(req: http.IncomingMessage, res: http.ServerResponse, file: string): void {
+  const size = statSync(file).size;
+  const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+  const headers = { 'accept-ranges': 'bytes', 'content-type': 'application/octet-stream' };
+  if (!range) {
+    res.writeHead(200, { ...headers, 'content-length': size });
+    createReadStream(file).pipe(res);
+    return;
+  }
+  const start = Number(range[1]);
+  const end = range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+  if (start >= size || start > end) return void res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
+  res.writeHead(206, { ...headers, 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${size}` });
+  createReadStream(file, { start, end }).pipe(res);
+}
