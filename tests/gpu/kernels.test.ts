@@ -1,0 +1,161 @@
+/**
+ * Every kernel against its CPU reference (tests/reference/ops.ts), on random shapes that are
+ * not multiples of the tile sizes, with output buffers poisoned (NaN) before the kernel runs.
+ */
+import { describe, expect, it } from 'vitest';
+import type { KernelResult, KernelRun } from '../../src/worker/lab.ts';
+import * as ref from '../reference/ops.ts';
+import { expectClose } from '../support/compare.ts';
+import { useBrowserHost } from '../support/gpu-host.ts';
+import { randn } from '../support/random.ts';
+
+const host = useBrowserHost();
+const run = (r: KernelRun) => host().call<KernelResult>('runKernel', r);
+const f32 = (shape: number[], seed: number, scale = 1) => ({ shape, data: randn(seed, shape.reduce((a, b) => a * b, 1), scale) });
+
+describe('matmul (linear layer)', () => {
+  // [M, N, K]: tile is 32 rows x 64 columns per workgroup, 4 x 8 per invocation.
+  const shapes: [number, number, number][] = [[1, 1, 1], [5, 13, 7], [33, 65, 17], [70, 200, 96], [128, 384, 64]];
+  for (const [M, N, K] of shapes) {
+    it(`y = x Wᵀ + b at M=${M} N=${N} K=${K}`, async () => {
+      const x = f32([M, K], M * 7 + 1);
+      const w = f32([N, K], N * 3 + 2, 0.3);
+      const b = f32([N], K + 5);
+      const res = await run({ kernel: 'matmul', inputs: { x, w, b }, outputs: { y: [M, N] }, params: { M, N, K } });
+      expectClose(res.outputs.y.data, ref.linear(x.data, w.data, b.data, M, N, K), 1e-4, 1e-5);
+    });
+  }
+
+  it('fuses GELU (tanh) and SiLU epilogues', async () => {
+    const [M, N, K] = [19, 45, 30];
+    const x = f32([M, K], 11);
+    const w = f32([N, K], 12, 0.5);
+    const b = f32([N], 13);
+    const lin = ref.linear(x.data, w.data, b.data, M, N, K);
+    for (const [epilogue, fn] of [['gelu', ref.geluTanh], ['silu', ref.silu]] as const) {
+      const res = await run({ kernel: 'matmul', inputs: { x, w, b }, outputs: { y: [M, N] }, params: { M, N, K, epilogue } });
+      expectClose(res.outputs.y.data, lin.map(fn), 1e-4, 1e-5);
+    }
+  });
+
+  it('fuses the gated residual y += gate[sample] · (x Wᵀ + b)', async () => {
+    const [T, S, N, K] = [7, 3, 37, 20];
+    const M = T * S;
+    const x = f32([M, K], 21);
+    const w = f32([N, K], 22, 0.5);
+    const b = f32([N], 23);
+    const residual = f32([M, N], 24);
+    const stride = 3 * N + 5;
+    const offset = N + 2;
+    const gates = f32([S, stride], 25);
+    const res = await run({
+      kernel: 'matmul', inputs: { x, w, b, aux: gates, y: residual }, outputs: { y: [M, N] },
+      params: { M, N, K, epilogue: 'gatedResidual', auxStride: stride, auxOffset: offset, auxRowDiv: T },
+    });
+    const lin = ref.linear(x.data, w.data, b.data, M, N, K);
+    const want = lin.map((v, i) => residual.data[i] + gates.data[Math.floor(Math.floor(i / N) / T) * stride + offset + (i % N)] * v);
+    expectClose(res.outputs.y.data, want, 1e-4, 1e-5);
+  });
+});
+
+describe('attention (flash-style, online softmax)', () => {
+  const cases: [number, number, number, number][] = [[1, 1, 1, 4], [2, 17, 3, 8], [1, 70, 2, 16], [2, 33, 6, 24], [1, 65, 1, 72]];
+  for (const [B, T, H, hd] of cases) {
+    it(`B=${B} T=${T} H=${H} head_dim=${hd}`, async () => {
+      const qkv = f32([B * T, 3 * H * hd], B * 100 + T, 1.5);
+      const res = await run({ kernel: 'attention', inputs: { qkv }, outputs: { o: [B * T, H * hd] }, params: { B, T, H, headDim: hd } });
+      expectClose(res.outputs.o.data, ref.attention(qkv.data, B, T, H, hd), 1e-4, 1e-5);
+    });
+  }
+});
+
+describe('LayerNorm + adaLN modulation', () => {
+  for (const [S, T, D] of [[1, 1, 4], [2, 5, 37], [3, 17, 130], [2, 9, 1152]] as const) {
+    it(`samples=${S} T=${T} D=${D}`, async () => {
+      const rows = S * T;
+      const x = { shape: [rows, D], data: randn(D + T, rows * D, 3).map((v, i) => v + (i % 5)) };
+      const stride = 6 * D + 3;
+      const modulation = f32([S, stride], D * 2 + 1, 0.5);
+      const res = await run({
+        kernel: 'layerNormModulate', inputs: { x, modulation }, outputs: { y: [rows, D] },
+        params: { rows, D, T, stride, shiftOffset: 3, scaleOffset: D + 3 },
+      });
+      expectClose(res.outputs.y.data, ref.layerNormModulate(x.data, modulation.data, rows, D, T, stride, 3, D + 3), 1e-4, 2e-5);
+    });
+  }
+});
+
+describe('elementwise', () => {
+  it('add and SiLU over counts that are not multiples of 256, and past one row of workgroups', async () => {
+    for (const n of [1, 300, 70_001]) {
+      const a = f32([n], n);
+      const b = f32([n], n + 1);
+      const sum = await run({ kernel: 'add', inputs: { a, b }, outputs: { out: [n] }, params: {} });
+      expectClose(sum.outputs.out.data, a.data.map((v, i) => v + b.data[i]), 1e-6, 1e-7);
+      const act = await run({ kernel: 'silu', inputs: { x: a }, outputs: { out: [n] }, params: {} });
+      expectClose(act.outputs.out.data, Array.from(a.data, ref.silu), 1e-5, 1e-6);
+    }
+  });
+});
+
+describe('embeddings', () => {
+  it('sinusoidal timestep features match float64 cos/sin within float32 rounding', async () => {
+    const t = { shape: [5], data: Float32Array.from([0, 1, 17.5, 500, 999]) };
+    const res = await run({ kernel: 'timestepEmbedding', inputs: { t }, outputs: { out: [5, 256] }, params: { N: 5, dim: 256 } });
+    // Arguments reach 999 rad, where one f32 ulp of the argument is 6e-5.
+    expectClose(res.outputs.out.data, ref.timestepEmbedding(t.data, 256), 0, 2e-4);
+  });
+
+  it('label embedding gathers rows, including the null class', async () => {
+    const [rows, D, N] = [11, 37, 6];
+    const table = f32([rows, D], 5);
+    const ids = { shape: [N], data: Int32Array.from([3, 10, 0, 7, 10, 1]) };
+    const res = await run({ kernel: 'embedding', inputs: { ids, table }, outputs: { out: [N, D] }, params: { N, D } });
+    const want = Array.from(ids.data).flatMap((id) => Array.from(table.data.subarray(id * D, (id + 1) * D)));
+    expectClose(res.outputs.out.data, want, 0, 0);
+  });
+
+  it('patch embedding (stride-p conv) + position table, patch 2 / 4 / 8 and odd channel counts', async () => {
+    for (const [N, C, H, p, D] of [[2, 4, 8, 2, 20], [1, 3, 16, 4, 33], [3, 5, 16, 8, 7]] as const) {
+      const x = f32([N, C, H, H], H + C);
+      const weight = f32([D, C, p, p], D + p, 0.3);
+      const bias = f32([D], D);
+      const T = (H / p) ** 2;
+      const pos = f32([T, D], T);
+      const res = await run({ kernel: 'patchEmbed', inputs: { x, weight, bias, pos }, outputs: { tokens: [N * T, D] }, params: { N, C, H, W: H, P: p, D } });
+      expectClose(res.outputs.tokens.data, ref.patchEmbed(x.data, weight.data, bias.data, pos.data, N, C, H, H, p, D), 1e-4, 1e-5);
+    }
+  });
+
+  it('unpatchify (nhwpqc → nchpwq)', async () => {
+    for (const [N, C, H, p] of [[2, 8, 8, 2], [1, 3, 12, 4], [3, 6, 16, 8]] as const) {
+      const T = (H / p) ** 2;
+      const tokens = f32([N, T, p * p * C], N * H + p);
+      const res = await run({ kernel: 'unpatchify', inputs: { tokens }, outputs: { out: [N, C, H, H] }, params: { N, C, H, W: H, P: p } });
+      expectClose(res.outputs.out.data, ref.unpatchify(tokens.data, N, C, H, H, p), 0, 0);
+    }
+  });
+});
+
+describe('classifier-free guidance combine', () => {
+  for (const guided of [3, 4]) {
+    it(`guides ${guided} of 8 channels, passes the rest per row`, async () => {
+      const [B, C, HW] = [3, 8, 35];
+      const modelOut = f32([2 * B, C, HW], guided);
+      const res = await run({ kernel: 'cfgCombine', inputs: { modelOut }, outputs: { out: [2 * B, C, HW] }, params: { B, C, HW, guided, scale: 4.5 } });
+      expectClose(res.outputs.out.data, ref.cfgCombine(modelOut.data, B, C, HW, guided, 4.5), 1e-5, 1e-6);
+    });
+  }
+});
+
+describe('test harness', () => {
+  it('poisoning catches an output element no kernel wrote', async () => {
+    // The output is larger than what matmul writes: the tail must stay NaN.
+    const x = f32([3, 4], 1);
+    const w = f32([5, 4], 2);
+    const b = f32([5], 3);
+    const res = await run({ kernel: 'matmul', inputs: { x, w, b }, outputs: { y: [3 * 5 + 2] }, params: { M: 3, N: 5, K: 4 } });
+    expect(Number.isNaN(res.outputs.y.data[15])).toBe(true);
+    expect(Number.isNaN(res.outputs.y.data[14])).toBe(false);
+  });
+});
