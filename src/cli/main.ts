@@ -2,6 +2,8 @@
 import { BrowserHost } from '../host/browser-host.ts';
 import { UsageError } from './args.ts';
 import { forwardCommand } from './forward.ts';
+import { sampleCommand } from './sample.ts';
+import { scheduleCommand } from './schedule.ts';
 
 const USAGE = `usage: dit <command> [options]
 
@@ -26,6 +28,12 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'forward':
         await forwardCommand(rest, hostStarter(rest));
+        return 0;
+      case 'sample':
+        await sampleCommand(rest, hostStarter(rest));
+        return 0;
+      case 'schedule':
+        scheduleCommand(rest);
         return 0;
       case undefined:
       case '--help':

@@ -11,6 +11,21 @@ import { DitRunner, type ForwardOptions } from './dit-runner.ts';
 import { adapterSummary, createGpuContext, type GpuContext } from './gpu-context.ts';
 import { type KernelResult, type KernelRun, runKernel } from './lab.ts';
 import type { HostTensorF32 } from './tensors.ts';
+import { SpacedDiffusion } from '../sampling/schedule.ts';
+import type { GpuSamplerKind } from '../sampling/step-coefficients.ts';
+import { initialNoise, type NoiseSpec, stepNoiseProvider } from './noise-source.ts';
+import { SampleRunner } from './sample-runner.ts';
+
+export interface DitSampleRequest {
+  labels: Int32Array;
+  respacing: string;
+  sampler: GpuSamplerKind;
+  cfgScale: number;
+  cfgChannels?: 3 | 'all';
+  eta?: number;
+  noise: NoiseSpec;
+  keepSamples?: boolean;
+}
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
   const res = await fetch(url);
@@ -43,9 +58,34 @@ export class HeadlessEngine {
   }
 
   async ditForward(modelId: string, x: HostTensorF32, t: Float32Array, y: Int32Array, opts: ForwardOptions): Promise<Record<string, HostTensorF32>> {
+    return this.model(modelId).forward({ x, t, y }, opts);
+  }
+
+  /** The sampling loop on the GPU; returns the conditional half's final latent and, if asked, every step's. */
+  async ditSample(modelId: string, req: DitSampleRequest): Promise<{ final: HostTensorF32; samples?: HostTensorF32 }> {
+    const runner = this.model(modelId);
+    const ctx = await this.context();
+    const c = runner.config;
+    const B = req.labels.length;
+    const latent = c.in_channels * c.input_size ** 2;
+    const z = initialNoise(req.noise, B * latent);
+    const S = SpacedDiffusion.fromRespacing(req.respacing).numTimesteps;
+    // The last step adds no noise (t = 0); DDIM adds none at all with eta = 0.
+    const stochastic = req.sampler === 'ddpm' || (req.sampler === 'ddim' && (req.eta ?? 0) > 0);
+    const needsNoise = (k: number) => stochastic && k !== S - 1;
+    const sampler = new SampleRunner(ctx.gpu, ctx.alloc, ctx.pipelines, runner.weights);
+    const result = await sampler.sample({
+      labels: req.labels, z, respacing: req.respacing, sampler: req.sampler, cfgScale: req.cfgScale, cfgChannels: req.cfgChannels,
+      eta: req.eta, stepNoise: stepNoiseProvider(req.noise, latent, B, needsNoise), keepSamples: req.keepSamples,
+    });
+    const shape = [B, c.in_channels, c.input_size, c.input_size];
+    return { final: { shape, data: result.final }, samples: result.samples ? { shape: [result.steps, ...shape], data: result.samples } : undefined };
+  }
+
+  private model(modelId: string): DitRunner {
     const runner = this.models.get(modelId);
     if (!runner) throw new Error(`no model "${modelId}" is loaded`);
-    return runner.forward({ x, t, y }, opts);
+    return runner;
   }
 
   async runKernel(run: KernelRun): Promise<KernelResult> {
