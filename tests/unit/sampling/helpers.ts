@@ -9,7 +9,8 @@ export function readFixtureJson<T>(name: string): T {
 }
 
 export function readFixtureSafetensors(name: string): SafetensorsFile {
-  return SafetensorsFile.fromBytes(readFileSync(FIXTURES + name));
+  // Copied into a plain Uint8Array: a Node Buffer's slice() is a view, which breaks the reader's realignment of I64 data.
+  return SafetensorsFile.fromBytes(new Uint8Array(readFileSync(FIXTURES + name)));
 }
 
 /** ||a - b|| / ||b|| in float64. */
