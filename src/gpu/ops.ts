@@ -9,6 +9,7 @@ import embeddingWgsl from '../../shaders/embedding.wgsl';
 import layernormModulateWgsl from '../../shaders/layernorm_modulate.wgsl';
 import matmulWgsl from '../../shaders/matmul.wgsl';
 import patchEmbedWgsl from '../../shaders/patch_embed.wgsl';
+import samplerStepWgsl from '../../shaders/sampler_step.wgsl';
 import siluWgsl from '../../shaders/silu.wgsl';
 import timestepEmbeddingWgsl from '../../shaders/timestep_embedding.wgsl';
 import unpatchifyWgsl from '../../shaders/unpatchify.wgsl';
@@ -194,4 +195,21 @@ export function unpatchify(prog: Program, tokens: Tensor, out: Tensor, N: number
 export function cfgCombine(prog: Program, modelOut: Tensor, out: Tensor, B: number, C: number, HW: number, guidedChannels: number, scale: number): void {
   const g = grid1d(2 * B * C * HW, 256);
   prog.dispatch({ name: 'cfg_combine.wgsl', source: cfgCombineWgsl }, [B, C, HW, guidedChannels, f32(scale), g.rowWidth], [modelOut, out], g.groups);
+}
+
+// ---------------------------------------------------------------- sampling
+
+/** Sampler modes of sampler_step.wgsl. */
+export const SAMPLER_MODE = { ddpm: 0, ddim: 1, 'dpm++': 2 } as const;
+
+/**
+ * One posterior update over rows x [rows, C, HW] in place, from the (guided) model output
+ * [rows, modelC, HW], this step's noise and coefficients; x0 receives the clean estimate.
+ */
+export function samplerStep(prog: Program, sampler: keyof typeof SAMPLER_MODE, coef: Tensor, model: Tensor, noise: Tensor, x: Tensor, x0: Tensor, rows: number, C: number, HW: number, modelC: number): void {
+  const count = rows * C * HW;
+  expect(x.size >= count && x0.size >= count && noise.size >= count, 'samplerStep: latent tensors too small');
+  expect(model.size >= rows * modelC * HW, 'samplerStep: model output too small');
+  const g = grid1d(count, 256);
+  prog.dispatch({ name: 'sampler_step.wgsl', source: samplerStepWgsl, constants: { MODE: SAMPLER_MODE[sampler] } }, [count, C, HW, modelC, g.rowWidth], [coef, model, noise, x, x0], g.groups);
 }

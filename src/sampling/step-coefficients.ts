@@ -7,8 +7,6 @@ import type { SpacedDiffusion } from './schedule.ts';
 
 export type GpuSamplerKind = 'ddpm' | 'ddim' | 'dpm++';
 
-export const SAMPLER_MODE: Record<GpuSamplerKind, number> = { ddpm: 0, ddim: 1, 'dpm++': 2 };
-
 export interface StepCoefficientOptions {
   clipDenoised?: boolean;
   /** DDIM's eta (0: deterministic). */

@@ -6,6 +6,7 @@ import { checked } from '../gpu/device.ts';
 import * as ops from '../gpu/ops.ts';
 import { Program } from '../gpu/program.ts';
 import { Allocator, poison, readTensor, type Tensor } from '../gpu/tensor.ts';
+import type { GpuSamplerKind } from '../sampling/step-coefficients.ts';
 import type { GpuContext } from './gpu-context.ts';
 import type { HostTensorF32 } from './tensors.ts';
 
@@ -62,6 +63,7 @@ const RECORDERS: Record<string, Recorder> = {
     batch: num(p, 'N'), channels: num(p, 'C'), height: num(p, 'H'), width: num(p, 'W'), patch: num(p, 'P'), hidden: num(p, 'D'),
   }),
   unpatchify: (prog, t, p) => ops.unpatchify(prog, t.tokens, t.out, num(p, 'N'), num(p, 'C'), num(p, 'H'), num(p, 'W'), num(p, 'P')),
+  samplerStep: (prog, t, p) => ops.samplerStep(prog, p.sampler as GpuSamplerKind, t.coef, t.model, t.noise, t.x, t.x0, num(p, 'rows'), num(p, 'C'), num(p, 'HW'), num(p, 'modelC')),
   cfgCombine: (prog, t, p) => ops.cfgCombine(prog, t.modelOut, t.out, num(p, 'B'), num(p, 'C'), num(p, 'HW'), num(p, 'guided'), num(p, 'scale')),
 };
 

@@ -8,12 +8,11 @@ import { checked, type Gpu } from '../gpu/device.ts';
 import type { PipelineCache } from '../gpu/kernel.ts';
 import * as ops from '../gpu/ops.ts';
 import { Program } from '../gpu/program.ts';
-import samplerStepWgsl from '../../shaders/sampler_step.wgsl';
 import { type Allocator, readTensor, type Tensor, writeTensor } from '../gpu/tensor.ts';
 import { outChannels } from '../model/config.ts';
 import { allocateActivations, recordDitForward, type DitWeights } from '../model/dit.ts';
 import { SpacedDiffusion } from '../sampling/schedule.ts';
-import { SAMPLER_MODE, stepCoefficients, type GpuSamplerKind } from '../sampling/step-coefficients.ts';
+import { stepCoefficients, type GpuSamplerKind } from '../sampling/step-coefficients.ts';
 
 export interface SampleRequest {
   labels: Int32Array; // [B]
@@ -86,14 +85,7 @@ export class SampleRunner {
           const channels = req.cfgChannels === 'all' ? C : Math.min(3, C);
           ops.cfgCombine(prog, acts.out, guidedOut, B, Cout, HW, channels, req.cfgScale);
         }
-        const g = Math.ceil((rows * latent) / 256);
-        const gx = Math.min(g, 65535);
-        prog.dispatch(
-          { name: 'sampler_step.wgsl', source: samplerStepWgsl, constants: { MODE: SAMPLER_MODE[req.sampler] } },
-          [rows * latent, C, HW, Cout, gx * 256],
-          [coef, guidedOut, noise, sample, x0],
-          [gx, Math.ceil(g / gx)],
-        );
+        ops.samplerStep(prog, req.sampler, coef, guidedOut, noise, sample, x0, rows, C, HW, Cout);
         prog.finish();
       });
 

@@ -3,6 +3,9 @@
  * not multiples of the tile sizes, with output buffers poisoned (NaN) before the kernel runs.
  */
 import { describe, expect, it } from 'vitest';
+import { ddimStep, ddpmStep, dpmSolverPP2MStep, predictXstartFromEps } from '../../src/sampling/samplers.ts';
+import { SpacedDiffusion } from '../../src/sampling/schedule.ts';
+import { stepCoefficients } from '../../src/sampling/step-coefficients.ts';
 import type { KernelResult, KernelRun } from '../../src/worker/lab.ts';
 import * as ref from '../reference/ops.ts';
 import { expectClose } from '../support/compare.ts';
@@ -157,5 +160,59 @@ describe('test harness', () => {
     const res = await run({ kernel: 'matmul', inputs: { x, w, b }, outputs: { y: [3 * 5 + 2] }, params: { M: 3, N: 5, K: 4 } });
     expect(Number.isNaN(res.outputs.y.data[15])).toBe(true);
     expect(Number.isNaN(res.outputs.y.data[14])).toBe(false);
+  });
+});
+
+describe('sampler step (posterior update after guidance)', () => {
+  const [rows, C, HW, modelC] = [3, 4, 37, 8];
+  const d = SpacedDiffusion.fromRespacing('20');
+  const x = f32([rows, C, HW], 71, 2);
+  const model = f32([rows, modelC, HW], 72);
+  // Variance interpolation values live in [-1, 1].
+  for (let r = 0; r < rows; r++) for (let k = C * HW; k < modelC * HW; k++) model.data[r * modelC * HW + k] = Math.tanh(model.data[r * modelC * HW + k]);
+  const noise = f32([rows, C, HW], 73);
+  const split = () => {
+    const eps = new Float32Array(rows * C * HW);
+    const v = new Float32Array(rows * C * HW);
+    for (let r = 0; r < rows; r++) {
+      eps.set(model.data.subarray(r * modelC * HW, r * modelC * HW + C * HW), r * C * HW);
+      v.set(model.data.subarray(r * modelC * HW + C * HW, (r + 1) * modelC * HW), r * C * HW);
+    }
+    return { eps, varValues: v };
+  };
+  const step = (sampler: 'ddpm' | 'ddim' | 'dpm++', k: number, x0Before: Float32Array, eta = 0) =>
+    run({
+      kernel: 'samplerStep',
+      inputs: { coef: { shape: [8], data: stepCoefficients(d, sampler, k, { eta }) }, model, noise, x: { shape: x.shape, data: x.data.slice() }, x0: { shape: x.shape, data: x0Before } },
+      outputs: { x: x.shape, x0: x.shape },
+      params: { sampler, rows, C, HW, modelC },
+    });
+
+  for (const k of [0, 7, 19]) {
+    it(`DDPM with learned variance, step ${k} of 20`, async () => {
+      const i = 19 - k;
+      const res = await step('ddpm', k, new Float32Array(x.data.length));
+      const want = ddpmStep(d, i, x.data, split(), noise.data);
+      expectClose(res.outputs.x.data, want.sample, 1e-5, 1e-5);
+      expectClose(res.outputs.x0.data, want.predXstart, 1e-5, 1e-5);
+    });
+  }
+
+  it('DDIM with eta 0.7', async () => {
+    const res = await step('ddim', 4, new Float32Array(x.data.length), 0.7);
+    const want = ddimStep(d, 15, x.data, split().eps, noise.data, { eta: 0.7 });
+    expectClose(res.outputs.x.data, want.sample, 1e-5, 1e-5);
+  });
+
+  it('DPM-Solver++(2M): first-order first step, second-order with history, clean last step', async () => {
+    const prev = f32([rows, C, HW], 74).data;
+    const x0Now = predictXstartFromEps(d, 19, x.data, split().eps);
+    const first = await step('dpm++', 0, prev);
+    expectClose(first.outputs.x.data, dpmSolverPP2MStep(d, 19, x.data, x0Now, null), 1e-5, 1e-5);
+    const x0Mid = predictXstartFromEps(d, 12, x.data, split().eps);
+    const mid = await step('dpm++', 7, prev);
+    expectClose(mid.outputs.x.data, dpmSolverPP2MStep(d, 12, x.data, x0Mid, { index: 13, x0: prev }), 1e-5, 1e-5);
+    const last = await step('dpm++', 19, prev);
+    expectClose(last.outputs.x.data, predictXstartFromEps(d, 0, x.data, split().eps), 1e-5, 1e-5);
   });
 });
