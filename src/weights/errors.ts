@@ -40,3 +40,9 @@ export function isAbortError(e: unknown): boolean {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
 }
+
+/** Prefixes a WeightsError's message with the file it came from (once); other errors pass through. */
+export function inFile(e: unknown, name: string): unknown {
+  if (!(e instanceof WeightsError) || e.message.startsWith(name)) return e;
+  return new WeightsError(e.code, `${name}: ${e.message}`, { url: e.url, status: e.status, hubError: e.hubError, cause: e.cause });
+}

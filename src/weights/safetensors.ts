@@ -3,10 +3,11 @@
  * `{name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?}`, then the raw data.
  * Offsets in the JSON are relative to the end of the header.
  */
-import { WeightsError } from './errors.ts';
-import { DTYPE_BYTES, elementCount, isDType, type DType, type TensorEntry } from './tensor-entry.ts';
+import { WeightsError, inFile } from './errors.ts';
+import type { ByteSource } from './source.ts';
+import { DTYPE_BYTES, elementCount, isDType, type DType, type TensorEntry, type WeightsIndex } from './tensor-entry.ts';
 
-export { DTYPE_BYTES, type DType, type TensorEntry } from './tensor-entry.ts';
+export { DTYPE_BYTES, type DType, type TensorEntry, type WeightsIndex } from './tensor-entry.ts';
 
 export interface SafetensorsHeader {
   tensors: Map<string, TensorEntry>;
@@ -86,6 +87,31 @@ function parseMetadata(raw: unknown): Record<string, string> {
     out[k] = v;
   }
   return out;
+}
+
+export interface OpenedSafetensors extends WeightsIndex {
+  format: 'safetensors';
+  header: SafetensorsHeader;
+}
+
+/**
+ * Reads and validates the header of a safetensors source (two reads: the 8-byte length, then the
+ * header, whose length is checked against the file size and MAX_HEADER_BYTES before it is read).
+ * No tensor data is touched.
+ */
+export async function openSafetensors(source: ByteSource, signal?: AbortSignal): Promise<OpenedSafetensors> {
+  try {
+    if (source.size < 8) throw new WeightsError('truncated', `the file is ${source.size} bytes, shorter than the 8-byte header length`);
+    const first8 = await source.read(0, 8, signal);
+    const n = headerLength(first8, source.size);
+    const headerBytes = new Uint8Array(8 + n);
+    headerBytes.set(first8, 0);
+    headerBytes.set(await source.read(8, 8 + n, signal), 8);
+    const header = parseHeader(headerBytes, source.size);
+    return { format: 'safetensors', header, tensors: header.tensors, metadata: header.metadata };
+  } catch (e) {
+    throw inFile(e, source.name);
+  }
 }
 
 export interface HostTensor {

@@ -26,3 +26,11 @@ export function elementCount(shape: readonly number[]): number {
   for (const d of shape) n *= d;
   return n;
 }
+
+/** A weights file opened for streaming: its tensors by name, whatever the format. */
+export interface WeightsIndex {
+  format: 'safetensors' | 'torch-zip';
+  tensors: Map<string, TensorEntry>;
+  /** safetensors `__metadata__`; for PyTorch checkpoints, what was chosen (`state_dict: "ema"`). */
+  metadata: Record<string, string>;
+}
