@@ -3,22 +3,11 @@
  * `{name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?}`, then the raw data.
  * Offsets in the JSON are relative to the end of the header.
  */
-import { WeightsError } from './errors.ts';
+import { WeightsError, inFile } from './errors.ts';
+import type { ByteSource } from './source.ts';
+import { DTYPE_BYTES, elementCount, isDType, type DType, type TensorEntry, type WeightsIndex } from './tensor-entry.ts';
 
-export type DType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
-
-export const DTYPE_BYTES: Record<DType, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
-};
-
-export interface TensorEntry {
-  name: string;
-  dtype: DType;
-  shape: number[];
-  /** Absolute byte range in the file. */
-  begin: number;
-  end: number;
-}
+export { DTYPE_BYTES, type DType, type TensorEntry, type WeightsIndex } from './tensor-entry.ts';
 
 export interface SafetensorsHeader {
   tensors: Map<string, TensorEntry>;
@@ -42,7 +31,11 @@ export function headerLength(first8: Uint8Array, fileSize: number): number {
   return n;
 }
 
-/** Parses and validates the header: dtypes, shapes, offsets in range and non-overlapping. */
+/**
+ * Parses and validates the header (the first 8 + n bytes of the file): dtypes, shapes, byte counts,
+ * offsets inside the file and non-overlapping, string-only metadata. Nothing is trusted unchecked,
+ * so a hostile header can only make this throw a WeightsError.
+ */
 export function parseHeader(headerBytes: Uint8Array, fileSize: number): SafetensorsHeader {
   const n = headerLength(headerBytes.subarray(0, 8), fileSize);
   if (headerBytes.byteLength < 8 + n) throw new WeightsError('truncated', 'safetensors header is incomplete');
@@ -59,31 +52,66 @@ export function parseHeader(headerBytes: Uint8Array, fileSize: number): Safetens
   let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (raw && typeof raw === 'object' && !Array.isArray(raw)) metadata = raw as Record<string, string>;
+      metadata = parseMetadata(raw);
       continue;
     }
     const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (!e || typeof e !== 'object') throw new WeightsError('bad-header', `tensor "${name}": entry is not an object`);
-    if (typeof e.dtype !== 'string' || !(e.dtype in DTYPE_BYTES)) throw new WeightsError('bad-header', `tensor "${name}": unsupported dtype ${JSON.stringify(e.dtype)}`);
-    const dtype = e.dtype as DType;
+    if (!e || typeof e !== 'object' || Array.isArray(e)) throw new WeightsError('bad-header', `tensor "${name}": entry is not an object`);
+    if (!isDType(e.dtype)) throw new WeightsError('bad-header', `tensor "${name}": unsupported dtype ${JSON.stringify(e.dtype)}`);
+    const dtype = e.dtype;
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new WeightsError('bad-header', `tensor "${name}": bad shape ${JSON.stringify(e.shape)}`);
     const shape = e.shape as number[];
     const off = e.data_offsets;
     if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0) || off[0] > off[1]) {
       throw new WeightsError('bad-header', `tensor "${name}": bad data_offsets ${JSON.stringify(off)}`);
     }
-    const count = shape.reduce((a, b) => a * b, 1);
-    if (count * DTYPE_BYTES[dtype] !== off[1] - off[0]) {
+    // Past 2^53 the product is inexact, but then it also exceeds any real byte count.
+    if (elementCount(shape) * DTYPE_BYTES[dtype] !== off[1] - off[0]) {
       throw new WeightsError('bad-header', `tensor "${name}": ${off[1] - off[0]} bytes do not hold shape [${shape}] of ${dtype}`);
     }
     if (off[1] > dataSize) throw new WeightsError('truncated', `tensor "${name}": data ends at ${off[1]} but the file holds ${dataSize} data bytes`);
-    tensors.set(name, { name, dtype, shape, begin: dataStart + off[0], end: dataStart + off[1] });
+    tensors.set(name, { name, dtype, shape: [...shape], begin: dataStart + off[0], end: dataStart + off[1] });
   }
-  const sorted = [...tensors.values()].sort((a, b) => a.begin - b.begin);
+  const sorted = [...tensors.values()].filter((t) => t.end > t.begin).sort((a, b) => a.begin - b.begin);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].begin < sorted[i - 1].end) throw new WeightsError('bad-header', `tensors "${sorted[i - 1].name}" and "${sorted[i].name}" overlap`);
   }
   return { tensors, metadata, dataStart };
+}
+
+function parseMetadata(raw: unknown): Record<string, string> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new WeightsError('bad-header', 'safetensors __metadata__ is not an object');
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (typeof v !== 'string') throw new WeightsError('bad-header', `safetensors __metadata__ value "${k}" is not a string`);
+    out[k] = v;
+  }
+  return out;
+}
+
+export interface OpenedSafetensors extends WeightsIndex {
+  format: 'safetensors';
+  header: SafetensorsHeader;
+}
+
+/**
+ * Reads and validates the header of a safetensors source (two reads: the 8-byte length, then the
+ * header, whose length is checked against the file size and MAX_HEADER_BYTES before it is read).
+ * No tensor data is touched.
+ */
+export async function openSafetensors(source: ByteSource, signal?: AbortSignal): Promise<OpenedSafetensors> {
+  try {
+    if (source.size < 8) throw new WeightsError('truncated', `the file is ${source.size} bytes, shorter than the 8-byte header length`);
+    const first8 = await source.read(0, 8, signal);
+    const n = headerLength(first8, source.size);
+    const headerBytes = new Uint8Array(8 + n);
+    headerBytes.set(first8, 0);
+    headerBytes.set(await source.read(8, 8 + n, signal), 8);
+    const header = parseHeader(headerBytes, source.size);
+    return { format: 'safetensors', header, tensors: header.tensors, metadata: header.metadata };
+  } catch (e) {
+    throw inFile(e, source.name);
+  }
 }
 
 export interface HostTensor {
