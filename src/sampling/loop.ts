@@ -16,7 +16,7 @@ export type DiTModel = (x: Float32Array, t: readonly number[], y: readonly numbe
 export type SamplerConfig =
   | { kind: 'ddpm'; clipDenoised?: boolean }
   | { kind: 'ddim'; eta?: number; clipDenoised?: boolean }
-  | { kind: 'dpm-solver++(2m)'; clipDenoised?: boolean };
+  | { kind: 'dpmpp-2m'; clipDenoised?: boolean };
 
 export type SamplerKind = SamplerConfig['kind'];
 
@@ -129,7 +129,7 @@ export async function sampleLoop(options: SampleLoopOptions): Promise<SampleLoop
         ({ sample, predXstart } = ddimStep(d, index, x, prediction.eps, needsNoise ? noiseFor(step) : null, sampler));
         break;
       }
-      case 'dpm-solver++(2m)':
+      case 'dpmpp-2m':
         predXstart = predictXstartFromEps(d, index, x, prediction.eps, sampler.clipDenoised);
         sample = dpmSolverPP2MStep(d, index, x, predXstart, history);
         history = { index, x0: predXstart };
