@@ -84,15 +84,19 @@ export async function sampleLoop(options: SampleLoopOptions): Promise<SampleLoop
   const hw = z.length / (B * channels);
   if (!Number.isInteger(hw) || hw === 0) throw new Error(`sampleLoop: z holds ${z.length} values, not ${B} x ${channels} x H x W`);
   const perImage = channels * hw;
+  const { numClasses } = options;
+  if (numClasses !== undefined && !labels.every((label) => Number.isInteger(label) && label >= 0 && label < numClasses)) {
+    throw new Error(`sampleLoop: labels must be integers in [0, ${numClasses}), got [${labels.join(', ')}]`);
+  }
 
   // sample.py: z = cat([z, z]); y = cat([y, null]) with the null class id = num_classes.
   let rows = B;
   let y = [...labels];
   let x: Float32Array = z.slice();
   if (guided) {
-    if (options.numClasses === undefined) throw new Error('sampleLoop: guidance needs numClasses (the null class id)');
+    if (numClasses === undefined) throw new Error('sampleLoop: guidance needs numClasses (the null class id)');
     rows = 2 * B;
-    y = [...labels, ...labels.map(() => options.numClasses!)];
+    y = [...labels, ...labels.map(() => numClasses)];
     x = new Float32Array(rows * perImage);
     x.set(z, 0);
     x.set(z, B * perImage);

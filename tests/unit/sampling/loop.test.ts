@@ -43,6 +43,7 @@ describe('sampleLoop', () => {
     expect(result.samples[0].length).toBe(2 * B * C * HW);
     expect(result.final).toEqual(result.samples[4].subarray(0, B * C * HW));
     await expect(sampleLoop({ model: fakeModel(), schedule: d, sampler: 'ddim', z, labels: [3, 7], cfgScale: 4 })).rejects.toThrow(/numClasses/);
+    await expect(sampleLoop({ model: fakeModel(), schedule: d, sampler: 'ddim', z, labels: [3, 10], cfgScale: 4, numClasses: 10 })).rejects.toThrow(/labels must be integers in \[0, 10\)/);
   });
 
   it('DDPM with seeded noise is reproducible and draws one noise per noisy step, whatever the order', async () => {
