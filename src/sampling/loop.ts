@@ -16,7 +16,7 @@ export type DiTModel = (x: Float32Array, t: readonly number[], y: readonly numbe
 export type SamplerConfig =
   | { kind: 'ddpm'; clipDenoised?: boolean }
   | { kind: 'ddim'; eta?: number; clipDenoised?: boolean }
-  | { kind: 'dpm-solver++(2m)'; clipDenoised?: boolean };
+  | { kind: 'dpmpp-2m'; clipDenoised?: boolean };
 
 export type SamplerKind = SamplerConfig['kind'];
 
@@ -84,15 +84,19 @@ export async function sampleLoop(options: SampleLoopOptions): Promise<SampleLoop
   const hw = z.length / (B * channels);
   if (!Number.isInteger(hw) || hw === 0) throw new Error(`sampleLoop: z holds ${z.length} values, not ${B} x ${channels} x H x W`);
   const perImage = channels * hw;
+  const { numClasses } = options;
+  if (numClasses !== undefined && !labels.every((label) => Number.isInteger(label) && label >= 0 && label < numClasses)) {
+    throw new Error(`sampleLoop: labels must be integers in [0, ${numClasses}), got [${labels.join(', ')}]`);
+  }
 
   // sample.py: z = cat([z, z]); y = cat([y, null]) with the null class id = num_classes.
   let rows = B;
   let y = [...labels];
   let x: Float32Array = z.slice();
   if (guided) {
-    if (options.numClasses === undefined) throw new Error('sampleLoop: guidance needs numClasses (the null class id)');
+    if (numClasses === undefined) throw new Error('sampleLoop: guidance needs numClasses (the null class id)');
     rows = 2 * B;
-    y = [...labels, ...labels.map(() => options.numClasses!)];
+    y = [...labels, ...labels.map(() => numClasses)];
     x = new Float32Array(rows * perImage);
     x.set(z, 0);
     x.set(z, B * perImage);
@@ -129,7 +133,7 @@ export async function sampleLoop(options: SampleLoopOptions): Promise<SampleLoop
         ({ sample, predXstart } = ddimStep(d, index, x, prediction.eps, needsNoise ? noiseFor(step) : null, sampler));
         break;
       }
-      case 'dpm-solver++(2m)':
+      case 'dpmpp-2m':
         predXstart = predictXstartFromEps(d, index, x, prediction.eps, sampler.clipDenoised);
         sample = dpmSolverPP2MStep(d, index, x, predXstart, history);
         history = { index, x0: predXstart };

@@ -146,15 +146,21 @@ export interface DpmSolverHistory {
 /**
  * DPM-Solver++(2M) (Lu et al. 2022, "DPM-Solver++", Algorithm 2), data-prediction form, from
  * respaced step i (alpha_s, sigma_s) to step i-1 (alpha_t, sigma_t) of the same discrete
- * schedule, with h = lambda_t - lambda_s:
+ * schedule, with lambda = log(alpha / sigma) and h = lambda_t - lambda_s:
  *
- *   first order (no history):  D = x0_s
- *   second order:              r = h_prev / h,  D = (1 + 1/(2r)) x0_s - 1/(2r) x0_prev
+ *   first order:   D = x0_s                                           (= DDIM)
+ *   second order:  r = h_prev / h,  D = (1 + 1/(2r)) x0_s - 1/(2r) x0_prev
  *   x_t = (sigma_t / sigma_s) x_s - alpha_t (e^{-h} - 1) D
  *
- * From i = 0 the target is clean data (alpha = 1, sigma = 0, h = inf): x = x0_s, first order by
- * necessity, so the last step returns the same x_0 estimate DDIM ends with. The variance channels
- * are not used. Pass `history` = null for the first step.
+ * Order per step, for model evaluations at respaced steps N-1 .. 0:
+ * - the first step (no `history`) is first order;
+ * - the step from i = 1 into i = 0 is first order too ("lower order final" of Lu et al. and
+ *   diffusers): on a time-uniform grid its h is 4-5x the previous one (lambda jumps from ~1 to 4.6
+ *   between t = 111 and t = 0 at 10 steps), and the linear extrapolation overshoots;
+ * - from i = 0 the target is clean data (alpha = 1, sigma = 0, h = inf): x = x0_s, the same final
+ *   x_0 estimate DDIM ends with;
+ * - every other step is second order.
+ * The variance channels are not used.
  */
 export function dpmSolverPP2MStep(d: SpacedDiffusion, i: number, x: Float32Array, x0: Float32Array, history: DpmSolverHistory | null): Float32Array {
   checkIndex(d, i);
@@ -167,7 +173,7 @@ export function dpmSolverPP2MStep(d: SpacedDiffusion, i: number, x: Float32Array
   const dataCoef = -Math.sqrt(d.alphasCumprod[i - 1]) * Math.expm1(-h); // -alpha_t (e^{-h} - 1)
   let wNow = 1;
   let wPrev = 0;
-  if (history) {
+  if (history && i > 1) {
     checkSameLength('previous x0', history.x0, x);
     const r = (lambdaS - halfLogSnr(d, history.index)) / h;
     wNow = 1 + 1 / (2 * r);
@@ -175,7 +181,7 @@ export function dpmSolverPP2MStep(d: SpacedDiffusion, i: number, x: Float32Array
   }
   const sample = new Float32Array(x.length);
   for (let k = 0; k < x.length; k++) {
-    const D = history ? wNow * x0[k] + wPrev * history.x0[k] : x0[k];
+    const D = wPrev === 0 ? x0[k] : wNow * x0[k] + wPrev * history!.x0[k];
     sample[k] = sigmaRatio * x[k] + dataCoef * D;
   }
   return sample;
