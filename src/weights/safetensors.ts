@@ -146,7 +146,8 @@ export class SafetensorsFile {
 }
 
 function aligned(bytes: Uint8Array, align: number): Uint8Array {
-  return bytes.byteOffset % align === 0 ? bytes : bytes.slice();
+  // A copy, not bytes.slice(): a Node Buffer's slice() is a view at the same (unaligned) offset.
+  return bytes.byteOffset % align === 0 ? bytes : new Uint8Array(bytes);
 }
 
 export function f16ToF32(h: number): number {

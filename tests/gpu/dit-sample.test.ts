@@ -58,7 +58,7 @@ describe('dit sample against the CPU loop on other settings (seeded noise)', () 
   const cases: [string, SamplerKind, string, number, number[], string][] = [
     ['ddpm', 'ddpm', '7', 1.5, [0, 9, 4], 'guidance 1.5, 3 labels, 7 steps'],
     ['ddim', 'ddim', 'ddim5', 7, [2], 'ddim5 respacing, guidance 7'],
-    ['dpm++', 'dpm-solver++(2m)', '6', 3, [5, 1], 'DPM-Solver++(2M), 6 steps'],
+    ['dpm++', 'dpmpp-2m', '6', 3, [5, 1], 'DPM-Solver++(2M), 6 steps'],
     ['ddpm', 'ddpm', '4', 1, [8, 8], 'guidance 1 skips the null half'],
   ];
   for (const [cli, kind, respacing, cfg, labels, label] of cases) {
