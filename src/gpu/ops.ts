@@ -4,6 +4,7 @@
  */
 import addWgsl from '../../shaders/add.wgsl';
 import attentionWgsl from '../../shaders/attention.wgsl';
+import attentionVec4Wgsl from '../../shaders/attention_vec4.wgsl';
 import cfgCombineWgsl from '../../shaders/cfg_combine.wgsl';
 import embeddingWgsl from '../../shaders/embedding.wgsl';
 import layernormModulateWgsl from '../../shaders/layernorm_modulate.wgsl';
@@ -107,12 +108,15 @@ export function attention(prog: Program, qkv: Tensor, o: Tensor, s: AttentionSha
   const D = s.heads * s.headDim;
   expect(qkv.size >= s.batch * s.tokens * 3 * D, `attention: ${qkv.label} is too small for ${s.batch}x${s.tokens}x${3 * D}`);
   expect(o.size >= s.batch * s.tokens * D, `attention: ${o.label} is too small`);
-  prog.dispatch(
-    { name: 'attention.wgsl', source: attentionWgsl, defines: { HEAD_DIM: s.headDim } },
-    [s.tokens, s.heads, 3 * D, D, 0, D, 2 * D, f32(1 / Math.sqrt(s.headDim))],
-    [qkv, o],
-    [Math.ceil(s.tokens / 64), s.batch * s.heads],
-  );
+  const scale = f32(1 / Math.sqrt(s.headDim));
+  const groups: [number, number] = [Math.ceil(s.tokens / 64), s.batch * s.heads];
+  if (s.headDim % 4 === 0) {
+    // vec4 loads and four keys per online-softmax update (every DiT preset: head dim 64 or 72).
+    const d4 = D / 4;
+    prog.dispatch({ name: 'attention_vec4.wgsl', source: attentionVec4Wgsl, defines: { HEAD_DIM4: s.headDim / 4 } }, [s.tokens, s.heads, 3 * d4, d4, 0, d4, 2 * d4, scale], [qkv, o], groups);
+    return;
+  }
+  prog.dispatch({ name: 'attention.wgsl', source: attentionWgsl, defines: { HEAD_DIM: s.headDim } }, [s.tokens, s.heads, 3 * D, D, 0, D, 2 * D, scale], [qkv, o], groups);
 }
 
 export interface ModulationSlice {

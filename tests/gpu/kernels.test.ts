@@ -62,7 +62,8 @@ describe('matmul (linear layer)', () => {
 });
 
 describe('attention (flash-style, online softmax)', () => {
-  const cases: [number, number, number, number][] = [[1, 1, 1, 4], [2, 17, 3, 8], [1, 70, 2, 16], [2, 33, 6, 24], [1, 65, 1, 72]];
+  // Head dims divisible by 4 take attention_vec4.wgsl (keys in blocks of 4: T = 1, 17, 70 are not); 6 and 5 take attention.wgsl.
+  const cases: [number, number, number, number][] = [[1, 1, 1, 4], [2, 17, 3, 8], [1, 70, 2, 16], [2, 33, 6, 24], [1, 65, 1, 72], [2, 19, 3, 6], [1, 9, 2, 5]];
   for (const [B, T, H, hd] of cases) {
     it(`B=${B} T=${T} H=${H} head_dim=${hd}`, async () => {
       const qkv = f32([B * T, 3 * H * hd], B * 100 + T, 1.5);
