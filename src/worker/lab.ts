@@ -2,6 +2,7 @@
  * Runs single kernels on host-provided tensors, for the kernel tests and the benchmarks. Output
  * tensors are poisoned with NaN first, so an element a kernel forgets to write cannot pass.
  */
+import { allocateBanded, type BandedTensor, poisonBanded, readBanded, type Shape4, writeBanded } from '../gpu/banded.ts';
 import { checked } from '../gpu/device.ts';
 import * as ops from '../gpu/ops.ts';
 import { Program } from '../gpu/program.ts';
@@ -9,6 +10,7 @@ import { Allocator, poison, readTensor, type Tensor } from '../gpu/tensor.ts';
 import type { GpuSamplerKind } from '../sampling/step-coefficients.ts';
 import type { GpuContext } from './gpu-context.ts';
 import type { HostTensorF32 } from './tensors.ts';
+import { VAE_RECORDERS } from './vae-lab.ts';
 
 export interface KernelRun {
   kernel: string;
@@ -25,12 +27,16 @@ export interface KernelResult {
   medianMs?: number;
 }
 
-interface RecordContext {
+export interface RecordContext {
   alloc: Allocator;
   host: KernelRun['inputs'];
+  /** Host input `name` ([B, C, H, W]) uploaded as row bands of these heights. */
+  bandedInput(name: string, bandRows: number[]): BandedTensor;
+  /** A poisoned banded tensor, read back whole as output `name`. */
+  bandedOutput(name: string, shape: Shape4, bandRows: number[]): BandedTensor;
 }
 
-type Recorder = (prog: Program, t: Record<string, Tensor>, p: Record<string, number | string>, ctx: RecordContext) => void;
+export type Recorder = (prog: Program, t: Record<string, Tensor>, p: Record<string, number | string>, ctx: RecordContext) => void;
 
 const num = (p: Record<string, number | string>, k: string): number => {
   const v = p[k];
@@ -65,6 +71,7 @@ const RECORDERS: Record<string, Recorder> = {
   unpatchify: (prog, t, p) => ops.unpatchify(prog, t.tokens, t.out, num(p, 'N'), num(p, 'C'), num(p, 'H'), num(p, 'W'), num(p, 'P')),
   samplerStep: (prog, t, p) => ops.samplerStep(prog, p.sampler as GpuSamplerKind, t.coef, t.model, t.noise, t.x, t.x0, num(p, 'rows'), num(p, 'C'), num(p, 'HW'), num(p, 'modelC')),
   cfgCombine: (prog, t, p) => ops.cfgCombine(prog, t.modelOut, t.out, num(p, 'B'), num(p, 'C'), num(p, 'HW'), num(p, 'guided'), num(p, 'scale')),
+  ...VAE_RECORDERS,
 };
 
 export async function runKernel(ctx: GpuContext, run: KernelRun): Promise<KernelResult> {
@@ -73,6 +80,24 @@ export async function runKernel(ctx: GpuContext, run: KernelRun): Promise<Kernel
   const { gpu, pipelines } = ctx;
   const alloc = new Allocator(gpu); // freed whole at the end, apart from any model's weights
   const tensors: Record<string, Tensor> = {};
+  const banded = new Map<string, BandedTensor>();
+  const recording: RecordContext = {
+    alloc,
+    host: run.inputs,
+    bandedInput: (name, bandRows) => {
+      const h = run.inputs[name];
+      if (!h || h.shape.length !== 4) throw new Error(`banded input "${name}" must be a 4-D tensor`);
+      const t = allocateBanded(alloc, h.shape as Shape4, bandRows, name);
+      writeBanded(gpu, t, h.data as Float32Array);
+      return t;
+    },
+    bandedOutput: (name, shape, bandRows) => {
+      const t = allocateBanded(alloc, shape, bandRows, name);
+      poisonBanded(gpu, t);
+      banded.set(name, t);
+      return t;
+    },
+  };
   try {
     for (const [name, h] of Object.entries(run.inputs)) {
       tensors[name] = alloc.upload(h.data, h.shape, name);
@@ -83,9 +108,12 @@ export async function runKernel(ctx: GpuContext, run: KernelRun): Promise<Kernel
       poison(gpu, tensors[name]);
     }
     const prog = new Program(gpu, pipelines, alloc);
-    await checked(gpu, run.kernel, () => { record(prog, tensors, run.params, { alloc, host: run.inputs }); prog.finish(); prog.submit(); });
+    await checked(gpu, run.kernel, () => { record(prog, tensors, run.params, recording); prog.finish(); prog.submit(); });
     const outputs: Record<string, HostTensorF32> = {};
-    for (const [name, shape] of Object.entries(run.outputs)) outputs[name] = { shape, data: await readTensor(gpu, tensors[name]) };
+    for (const [name, shape] of Object.entries(run.outputs)) {
+      const b = banded.get(name);
+      outputs[name] = { shape, data: b ? await readBanded(gpu, b) : await readTensor(gpu, tensors[name]) };
+    }
     let medianMs: number | undefined;
     if (run.repeats) {
       const times: number[] = [];
