@@ -105,8 +105,8 @@ function frameAt(size: number, target: Float32Array, noiseSeed: number, t: numbe
   // t: 0 = pure noise, 1 = clean image.
   const rgba = new Uint8ClampedArray(size * size * 4);
   const r = rng(noiseSeed);
-  const a = t * t;
-  const n = Math.sqrt(1 - a) * 160;
+  const a = Math.sin((t * Math.PI) / 2) ** 2;
+  const n = Math.sqrt(1 - a) * 110;
   for (let i = 0, j = 0; i < size * size; i++, j += 3) {
     for (let c = 0; c < 3; c++) rgba[i * 4 + c] = target[j + c] * a + 128 * (1 - a) + (r() - 0.5) * 2 * n;
     rgba[i * 4 + 3] = 255;

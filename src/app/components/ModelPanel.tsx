@@ -224,7 +224,7 @@ export function ModelPanel() {
         ) : (
           <p>Not loaded yet.</p>
         )}
-        <div className="button-row small">
+        <div className="button-row compact">
           {ref.kind !== 'builtin' && (
             <button type="button" className="secondary small" disabled={busy || !!loaded} onClick={() => void controller.loadModel()}>
               {ref.kind === 'hub' ? 'Download now' : 'Load now'}

@@ -49,10 +49,10 @@ export function RunControls() {
           disabled={engineStatus === 'unavailable'}
           onClick={() => void controller.generate()}
           aria-keyshortcuts="Control+Enter"
-          title="Generate (Ctrl+Enter)"
+          title={busy ? 'Start again with the current settings (Ctrl+Enter)' : 'Generate (Ctrl+Enter)'}
         >
           <SparkIcon />
-          {busy ? 'Restart' : 'Generate'}
+          Generate
         </button>
         <button type="button" className="secondary" data-testid="cancel" disabled={!busy} onClick={() => controller.cancel()}>
           Cancel
