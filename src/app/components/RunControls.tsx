@@ -21,7 +21,9 @@ export function RunControls() {
     line = loadProgress
       ? loadProgress.fromCache
         ? `Loading ${loadProgress.file} from the browser cache…`
-        : `Downloading ${loadProgress.file}: ${formatBytes(loadProgress.loadedBytes)} of ${formatBytes(loadProgress.totalBytes)}`
+        : `Downloading the model: ${formatBytes(loadProgress.loadedBytes)} of ${formatBytes(loadProgress.totalBytes)}${
+            loadProgress.totalBytes > 0 ? ` (${Math.round((loadProgress.loadedBytes / loadProgress.totalBytes) * 100)}%)` : ''
+          }${loadProgress.etaSeconds > 0 ? ` · ${formatDuration(loadProgress.etaSeconds)} left` : ''}`
       : engineStatus === 'starting'
         ? 'Starting the GPU…'
         : 'Loading the model…';
