@@ -191,7 +191,7 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
             await sleep(fromCache ? 1 : fileDelay / ticks);
             const loadedBytes = Math.round((total * i) / ticks);
             const bytesPerSecond = fromCache ? 0 : total / (fileDelay / 1000);
-            onProgress?.({
+            await onProgress?.({
               file,
               loadedBytes,
               totalBytes: total,
@@ -235,7 +235,9 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
           }
           const preview = frameAt(size, target, params.seed * 131 + k, k / params.steps);
           const elapsed = (performance.now() - t0) / 1000;
-          onStep?.({ step: k, total: params.steps, preview, stepsPerSecond: elapsed > 0 ? k / elapsed : 0 });
+          // Awaited like the real worker should: through comlink the callback is a round trip, and
+          // awaiting it keeps step updates ahead of the result (and gives backpressure).
+          await onStep?.({ step: k, total: params.steps, preview, stepsPerSecond: elapsed > 0 ? k / elapsed : 0 });
         }
         return {
           image: frameAt(size, target, 0, 1),
