@@ -53,6 +53,21 @@ function Page() {
   const controller = useController();
   const engineStatus = useStudio((s) => s.engine.status);
 
+  // The tab title follows the run, handy when the tab is in the background.
+  const status = useStudio((s) => s.run.status);
+  const step = useStudio((s) => s.run.step);
+  const total = useStudio((s) => s.run.total);
+  useEffect(() => {
+    document.title =
+      status === 'running' && step > 0
+        ? `${step} / ${total} · DiT Studio`
+        : status === 'loading'
+          ? 'Loading model… · DiT Studio'
+          : status === 'error'
+            ? 'Error · DiT Studio'
+            : 'DiT Studio — Diffusion Transformer in your browser';
+  }, [status, step, total]);
+
   // Ctrl/Cmd+Enter generates from anywhere on the page.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

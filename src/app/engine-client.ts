@@ -45,7 +45,10 @@ export function hasWebGpu(): boolean {
 /**
  * The real engine: a module Web Worker running `src/worker/engine.worker.ts`, which must
  * `expose()` an object implementing {@link EngineApi} with comlink. Callbacks (`onProgress`,
- * `onStep`) are passed as comlink proxies; the worker should `transfer()` frame buffers.
+ * `onStep`) are passed as comlink proxies, so each call is an async round trip on its own
+ * MessageChannel: the worker should `await onStep(...)` (which also gives backpressure), or the last
+ * step updates can arrive after `generate()` has resolved. Frame buffers can be sent with
+ * `transfer()` to avoid a copy.
  *
  * The worker is only started by `init()`, and only when `navigator.gpu` exists, so a browser
  * without WebGPU gets a clear {@link WebGpuUnavailableError} instead of a worker error.

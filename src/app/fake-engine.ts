@@ -105,8 +105,8 @@ function frameAt(size: number, target: Float32Array, noiseSeed: number, t: numbe
   // t: 0 = pure noise, 1 = clean image.
   const rgba = new Uint8ClampedArray(size * size * 4);
   const r = rng(noiseSeed);
-  const a = t * t;
-  const n = Math.sqrt(1 - a) * 160;
+  const a = Math.sin((t * Math.PI) / 2) ** 2;
+  const n = Math.sqrt(1 - a) * 110;
   for (let i = 0, j = 0; i < size * size; i++, j += 3) {
     for (let c = 0; c < 3; c++) rgba[i * 4 + c] = target[j + c] * a + 128 * (1 - a) + (r() - 0.5) * 2 * n;
     rgba[i * 4 + 3] = 255;
@@ -191,7 +191,7 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
             await sleep(fromCache ? 1 : fileDelay / ticks);
             const loadedBytes = Math.round((total * i) / ticks);
             const bytesPerSecond = fromCache ? 0 : total / (fileDelay / 1000);
-            onProgress?.({
+            await onProgress?.({
               file,
               loadedBytes,
               totalBytes: total,
@@ -235,7 +235,9 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
           }
           const preview = frameAt(size, target, params.seed * 131 + k, k / params.steps);
           const elapsed = (performance.now() - t0) / 1000;
-          onStep?.({ step: k, total: params.steps, preview, stepsPerSecond: elapsed > 0 ? k / elapsed : 0 });
+          // Awaited like the real worker should: through comlink the callback is a round trip, and
+          // awaiting it keeps step updates ahead of the result (and gives backpressure).
+          await onStep?.({ step: k, total: params.steps, preview, stepsPerSecond: elapsed > 0 ? k / elapsed : 0 });
         }
         return {
           image: frameAt(size, target, 0, 1),

@@ -295,6 +295,19 @@ export function knownClasses(s: Pick<StudioState, 'model' | 'modelKey' | 'settin
   return s.model.knownClasses;
 }
 
+export function isDitRepo(repo: string): boolean {
+  return repo === DIT_REPOS[256] || repo === DIT_REPOS[512];
+}
+
+/** The image size the selected Hub model makes, when known from its name (null: built-in, files, other repos). */
+export function selectedHubSize(s: Pick<StudioState, 'settings' | 'urlModel'>): ImageSize | null {
+  const m = effectiveModel(s);
+  if (m.kind !== 'hub') return null;
+  if (m.repo === DIT_REPOS[512]) return 512;
+  if (m.repo === DIT_REPOS[256]) return 256;
+  return null;
+}
+
 export function isBusy(s: Pick<StudioState, 'run'>): boolean {
   return s.run.status === 'loading' || s.run.status === 'running';
 }
@@ -374,9 +387,14 @@ export function createStudioStore(storage: StateStorage = defaultStorage()): Stu
           setSeed: (v) => setSettings({ seed: clampSeed(v) }),
           randomizeSeed: () => setSettings({ seed: randomSeed() }),
           setSize: (size) => {
-            const { settings } = get();
-            const isDefaultRepo = settings.hubRepo === DIT_REPOS[256] || settings.hubRepo === DIT_REPOS[512];
-            setSettings({ size, ...(isDefaultRepo ? { hubRepo: DIT_REPOS[size] } : {}) });
+            const { settings, urlModel } = get();
+            if (urlModel && isDitRepo(urlModel.repo)) {
+              // Picking the other size takes over from the URL parameters (same hub and revision).
+              set({ urlModel: null });
+              setSettings({ size, model: 'hub', hubUrl: urlModel.hubUrl, hubRepo: DIT_REPOS[size], hubRevision: urlModel.revision });
+              return;
+            }
+            setSettings({ size, ...(isDitRepo(settings.hubRepo) ? { hubRepo: DIT_REPOS[size] } : {}) });
           },
           setPrecision: (precision) => setSettings({ precision }),
           selectModel: (choice) => {

@@ -111,9 +111,23 @@ export function DenoisingView() {
         )}
         {!previewFrame && !showFinal && (
           <div className="canvas-empty" aria-hidden="true">
-            <div className="orb" />
-            <p>Pick a class and press Generate.</p>
-            <p className="hint">Each denoising step appears here as it happens.</p>
+            <div className={`orb${busy ? ' fast' : ''}`} />
+            {run.status === 'loading' ? (
+              <>
+                <p>{run.loadProgress && !run.loadProgress.fromCache ? 'Downloading the model…' : 'Loading the model…'}</p>
+                <p className="hint">{run.loadProgress ? run.loadProgress.file : 'Preparing the GPU'}</p>
+              </>
+            ) : run.status === 'running' ? (
+              <>
+                <p>Starting to denoise…</p>
+                <p className="hint">The first step appears in a moment.</p>
+              </>
+            ) : (
+              <>
+                <p>Pick a class and press Generate.</p>
+                <p className="hint">Each denoising step appears here as it happens.</p>
+              </>
+            )}
           </div>
         )}
       </div>

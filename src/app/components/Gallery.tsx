@@ -50,7 +50,7 @@ export function Gallery() {
                 }}
               >
                 <img src={item.thumbnail} alt="" width={item.width} height={item.height} className={item.width < 256 ? 'pixelated' : undefined} />
-                <span className="thumb-caption">
+                <span className="thumb-caption" title={`guidance ${item.params.cfgScale.toFixed(1)}, seed ${item.params.seed}`}>
                   <span className="thumb-name">{shortClassName(item.params.classId)}</span>
                   <span className="thumb-params">
                     cfg {item.params.cfgScale.toFixed(1)} · seed {item.params.seed}

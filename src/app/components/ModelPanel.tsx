@@ -97,9 +97,9 @@ export function ModelPanel() {
       ? 'builtin'
       : ref.kind === 'files'
         ? 'files'
-        : ref.repo === DIT_REPOS[256] && !urlModel
+        : ref.repo === DIT_REPOS[256]
           ? 'dit-256'
-          : ref.repo === DIT_REPOS[512] && !urlModel
+          : ref.repo === DIT_REPOS[512]
             ? 'dit-512'
             : 'custom';
   const loaded = loadedKey === wantedKey ? model : null;
@@ -215,7 +215,7 @@ export function ModelPanel() {
         ) : loaded ? (
           <p>
             <strong>{loaded.name}</strong> · {loaded.imageSize}×{loaded.imageSize} px ·{' '}
-            {ref.kind === 'builtin' ? 'bundled with the app' : loaded.cached ? 'cached in this browser' : 'downloaded, not cached'}
+            {ref.kind === 'builtin' ? 'bundled with the app' : loaded.cached ? 'loaded from the browser cache' : 'downloaded this session'}
           </p>
         ) : ref.kind === 'builtin' ? (
           <p>{engineReady ? 'Loading the built-in model…' : 'The built-in model loads when the GPU is ready.'}</p>
@@ -224,7 +224,7 @@ export function ModelPanel() {
         ) : (
           <p>Not loaded yet.</p>
         )}
-        <div className="button-row small">
+        <div className="button-row compact">
           {ref.kind !== 'builtin' && (
             <button type="button" className="secondary small" disabled={busy || !!loaded} onClick={() => void controller.loadModel()}>
               {ref.kind === 'hub' ? 'Download now' : 'Load now'}

@@ -21,7 +21,9 @@ export function RunControls() {
     line = loadProgress
       ? loadProgress.fromCache
         ? `Loading ${loadProgress.file} from the browser cache…`
-        : `Downloading ${loadProgress.file}: ${formatBytes(loadProgress.loadedBytes)} of ${formatBytes(loadProgress.totalBytes)}`
+        : `Downloading the model: ${formatBytes(loadProgress.loadedBytes)} of ${formatBytes(loadProgress.totalBytes)}${
+            loadProgress.totalBytes > 0 ? ` (${Math.round((loadProgress.loadedBytes / loadProgress.totalBytes) * 100)}%)` : ''
+          }${loadProgress.etaSeconds > 0 ? ` · ${formatDuration(loadProgress.etaSeconds)} left` : ''}`
       : engineStatus === 'starting'
         ? 'Starting the GPU…'
         : 'Loading the model…';
@@ -49,10 +51,10 @@ export function RunControls() {
           disabled={engineStatus === 'unavailable'}
           onClick={() => void controller.generate()}
           aria-keyshortcuts="Control+Enter"
-          title="Generate (Ctrl+Enter)"
+          title={busy ? 'Start again with the current settings (Ctrl+Enter)' : 'Generate (Ctrl+Enter)'}
         >
           <SparkIcon />
-          {busy ? 'Restart' : 'Generate'}
+          Generate
         </button>
         <button type="button" className="secondary" data-testid="cancel" disabled={!busy} onClick={() => controller.cancel()}>
           Cancel

@@ -2,7 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import type { SamplerName } from '../../worker/api';
 import { useStudio, useStudioStore } from '../context';
 import { DiceIcon } from './ClassPicker';
-import { SAMPLERS, SEED_MAX, STEPS_MAX, STEPS_MIN, effectiveModel, hasF16, type ImageSize, type Precision } from '../store';
+import { SAMPLERS, SEED_MAX, STEPS_MAX, STEPS_MIN, effectiveModel, hasF16, selectedHubSize, type ImageSize, type Precision } from '../store';
 
 /** A number input that lets the user type freely and commits valid integers. */
 function IntegerInput(props: {
@@ -43,7 +43,7 @@ export function SamplingControls() {
   const steps = useStudio((s) => s.settings.steps);
   const sampler = useStudio((s) => s.settings.sampler);
   const seed = useStudio((s) => s.settings.seed);
-  const size = useStudio((s) => s.settings.size);
+  const size = useStudio(selectedHubSize);
   const precision = useStudio((s) => s.settings.precision);
   const f16 = useStudio(hasF16);
   const modelKind = useStudio((s) => effectiveModel(s).kind);
@@ -98,7 +98,7 @@ export function SamplingControls() {
       </div>
 
       <div className="field-row">
-        <fieldset className="field segmented-field" disabled={modelKind !== 'hub'}>
+        <fieldset className="field segmented-field" disabled={size === null}>
           <legend>Image size</legend>
           <div className="segmented">
             {([256, 512] as ImageSize[]).map((v) => (
@@ -107,7 +107,7 @@ export function SamplingControls() {
                   type="radio"
                   name={`${id}-size`}
                   value={v}
-                  checked={modelKind === 'hub' && size === v}
+                  checked={size === v}
                   onChange={() => store.getState().setSize(v)}
                 />
                 <span>{v}</span>
@@ -116,6 +116,7 @@ export function SamplingControls() {
           </div>
           {modelKind === 'builtin' && <span className="hint">Built-in model: {builtinSize ?? 32} px</span>}
           {modelKind === 'files' && <span className="hint">Set by the local files</span>}
+          {modelKind === 'hub' && size === null && <span className="hint">Set by the repository</span>}
         </fieldset>
         <div className="field">
           <label htmlFor={`${id}-precision`}>Precision</label>
