@@ -197,20 +197,27 @@ export interface RgbaImage {
   rgba: Uint8Array | Uint8ClampedArray;
 }
 
-/** Encodes an RGBA8 image as PNG (with the "Sub" filter on every row), plus optional text chunks. */
-export async function encodePng(image: RgbaImage, text: Record<string, string> = {}): Promise<Uint8Array> {
+/**
+ * Encodes an RGBA8 image as PNG (with the "Sub" filter on every row), plus optional text chunks;
+ * `alpha: false` writes 8-bit RGB (the alpha bytes are dropped).
+ */
+export async function encodePng(image: RgbaImage, text: Record<string, string> = {}, opts: { alpha?: boolean } = {}): Promise<Uint8Array> {
   const { width, height, rgba } = image;
   if (!(width > 0 && height > 0) || rgba.length !== width * height * 4) {
     throw new Error(`bad image: ${width}x${height} with ${rgba.length} bytes`);
   }
-  const stride = width * 4;
+  const bpp = opts.alpha === false ? 3 : 4;
+  const stride = width * bpp;
   const raw = new Uint8Array((stride + 1) * height);
   for (let y = 0; y < height; y++) {
-    const src = y * stride;
     const dst = y * (stride + 1);
     raw[dst] = 1; // Sub
     for (let x = 0; x < stride; x++) {
-      raw[dst + 1 + x] = (rgba[src + x] - (x >= 4 ? rgba[src + x - 4] : 0)) & 0xff;
+      const px = Math.floor(x / bpp);
+      const c = x % bpp;
+      const cur = rgba[(y * width + px) * 4 + c];
+      const left = px > 0 ? rgba[(y * width + px - 1) * 4 + c] : 0;
+      raw[dst + 1 + x] = (cur - left) & 0xff;
     }
   }
   const ihdr = new Uint8Array(13);
@@ -218,7 +225,7 @@ export async function encodePng(image: RgbaImage, text: Record<string, string> =
   v.setUint32(0, width);
   v.setUint32(4, height);
   ihdr[8] = 8; // bit depth
-  ihdr[9] = 6; // RGBA
+  ihdr[9] = bpp === 4 ? 6 : 2; // RGBA or RGB
   ihdr[10] = 0; // deflate
   ihdr[11] = 0; // adaptive filtering
   ihdr[12] = 0; // no interlace
@@ -231,25 +238,27 @@ export async function encodePng(image: RgbaImage, text: Record<string, string> =
   ]);
 }
 
-/** Decodes the pixels of a PNG this module wrote (RGBA8, any filter, non-interlaced). For tests. */
+/** Decodes the pixels of a PNG this module wrote (RGBA8 or RGB8, any filter, non-interlaced) as RGBA. For tests. */
 export async function decodeRgbaPng(png: Uint8Array): Promise<RgbaImage> {
   const chunks = parsePngChunks(png);
   const ihdr = new DataView(chunks[0].data.buffer, chunks[0].data.byteOffset, 13);
   const width = ihdr.getUint32(0);
   const height = ihdr.getUint32(4);
-  if (chunks[0].data[8] !== 8 || chunks[0].data[9] !== 6 || chunks[0].data[12] !== 0) throw new Error('only RGBA8 non-interlaced');
+  const colorType = chunks[0].data[9];
+  if (chunks[0].data[8] !== 8 || (colorType !== 6 && colorType !== 2) || chunks[0].data[12] !== 0) throw new Error('only RGBA8 / RGB8 non-interlaced');
+  const bpp = colorType === 6 ? 4 : 3;
   const idat = concat(chunks.filter((c) => c.type === 'IDAT').map((c) => c.data));
   const stream = new Blob([idat as BlobPart]).stream().pipeThrough(new DecompressionStream('deflate'));
   const raw = new Uint8Array(await new Response(stream).arrayBuffer());
-  const stride = width * 4;
-  const out = new Uint8Array(stride * height);
+  const stride = width * bpp;
+  const pixels = new Uint8Array(stride * height);
   for (let y = 0; y < height; y++) {
     const f = raw[y * (stride + 1)];
     for (let x = 0; x < stride; x++) {
       const r = raw[y * (stride + 1) + 1 + x];
-      const a = x >= 4 ? out[y * stride + x - 4] : 0;
-      const b = y > 0 ? out[(y - 1) * stride + x] : 0;
-      const c = x >= 4 && y > 0 ? out[(y - 1) * stride + x - 4] : 0;
+      const a = x >= bpp ? pixels[y * stride + x - bpp] : 0;
+      const b = y > 0 ? pixels[(y - 1) * stride + x] : 0;
+      const c = x >= bpp && y > 0 ? pixels[(y - 1) * stride + x - bpp] : 0;
       let p = 0;
       if (f === 1) p = a;
       else if (f === 2) p = b;
@@ -260,8 +269,14 @@ export async function decodeRgbaPng(png: Uint8Array): Promise<RgbaImage> {
         const pc = Math.abs(a + b - 2 * c);
         p = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       }
-      out[y * stride + x] = (r + p) & 0xff;
+      pixels[y * stride + x] = (r + p) & 0xff;
     }
+  }
+  if (bpp === 4) return { width, height, rgba: pixels };
+  const out = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    out.set(pixels.subarray(i * 3, i * 3 + 3), i * 4);
+    out[i * 4 + 3] = 255;
   }
   return { width, height, rgba: out };
 }

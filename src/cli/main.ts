@@ -2,6 +2,7 @@
 import { BrowserHost } from '../host/browser-host.ts';
 import { UsageError } from './args.ts';
 import { forwardCommand } from './forward.ts';
+import { generateCommand } from './generate.ts';
 import { sampleCommand } from './sample.ts';
 import { scheduleCommand } from './schedule.ts';
 
@@ -31,6 +32,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'sample':
         await sampleCommand(rest, hostStarter(rest));
+        return 0;
+      case 'generate':
+        await generateCommand(rest, hostStarter(rest), (s) => process.stdout.write(s));
         return 0;
       case 'schedule':
         scheduleCommand(rest);

@@ -69,7 +69,6 @@ export interface GenerateResult {
   image: Frame;
   params: GenerateParams;
   modelId: string;
-  /** Every step's preview, for the scrubber. */
   elapsedMs: number;
 }
 

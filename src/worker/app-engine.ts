@@ -131,7 +131,7 @@ export class AppEngine implements EngineApi {
           if (!onStep) return;
           const frame = await preview.frame();
           const seconds = (performance.now() - t0) / 1000;
-          onStep(transfer({ step: k + 1, total, preview: frame, stepsPerSecond: (k + 1) / seconds }, [frame.rgba.buffer]));
+          await onStep(transfer({ step: k + 1, total, preview: frame, stepsPerSecond: (k + 1) / seconds }, [frame.rgba.buffer]));
         },
       });
       const done = image as Frame | null;
