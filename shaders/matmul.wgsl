@@ -2,7 +2,10 @@
 //
 // Layouts: x row-major [M, K] (row stride xStride); w is the PyTorch [out, in] weight transposed
 // once at load to [K, Np] (Np = N rounded up to 8, padding columns zero) so a row of w is read
-// as vec4s; b [N]; y row-major [M, N] (row stride yStride).
+// as vec4s; b [N]; y row-major with row stride yStride, columns from yOffset on.
+// F16_WEIGHTS (override): w holds IEEE halves packed in pairs (unpack2x16float), half the
+// memory of f32 storage on any adapter; arithmetic stays f32. w is bound as raw u32 words either
+// way: 8 columns are two vec4<u32> of f32 bits, or one vec4<u32> of halves.
 // Each invocation computes a 4-row x 8-column block held in eight vec4 accumulators; a workgroup
 // of 8 x 8 invocations covers 32 rows x 64 columns. Rows past M are clamped on load and skipped
 // on store; columns past N are computed from the zero padding and skipped on store.
@@ -16,13 +19,15 @@ struct Params {
   M: u32, N: u32, K: u32, Np: u32,
   xStride: u32, yStride: u32,
   auxStride: u32, auxOffset: u32, auxRowDiv: u32, auxRowMod: u32,
+  yOffset: u32,
 }
 
 override EPILOGUE: u32 = 0u;
+override F16_WEIGHTS: bool = false;
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> w: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read> b: array<f32>;
 @group(0) @binding(4) var<storage, read> aux: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
@@ -37,7 +42,7 @@ fn gelu_tanh(v: f32) -> f32 {
 fn epilogue(m: u32, n: u32, acc: f32) {
   if (m >= p.M || n >= p.N) { return; }
   let v = acc + b[n];
-  let yi = m * p.yStride + n;
+  let yi = m * p.yStride + p.yOffset + n;
   let g = ((m / p.auxRowDiv) % p.auxRowMod) * p.auxStride + p.auxOffset + n;
   switch EPILOGUE {
     case 1u: { y[yi] = gelu_tanh(v); }
@@ -63,15 +68,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let x1 = min(m0 + 1u, last) * p.xStride;
   let x2 = min(m0 + 2u, last) * p.xStride;
   let x3 = min(m0 + 3u, last) * p.xStride;
-  let wRow = p.Np / 4u;
-  var wi = n0 / 4u;
+  // w words per row and the first word of this invocation's 8 columns.
+  let wRow = select(p.Np / 4u, p.Np / 8u, F16_WEIGHTS);
+  var wi = select(n0 / 4u, n0 / 8u, F16_WEIGHTS);
   var a00 = vec4<f32>(0.0); var a01 = vec4<f32>(0.0);
   var a10 = vec4<f32>(0.0); var a11 = vec4<f32>(0.0);
   var a20 = vec4<f32>(0.0); var a21 = vec4<f32>(0.0);
   var a30 = vec4<f32>(0.0); var a31 = vec4<f32>(0.0);
   for (var k = 0u; k < p.K; k = k + 1u) {
-    let w0 = w[wi];
-    let w1 = w[wi + 1u];
+    var w0: vec4<f32>;
+    var w1: vec4<f32>;
+    if (F16_WEIGHTS) {
+      let h = w[wi];
+      w0 = vec4<f32>(unpack2x16float(h.x), unpack2x16float(h.y));
+      w1 = vec4<f32>(unpack2x16float(h.z), unpack2x16float(h.w));
+    } else {
+      w0 = bitcast<vec4<f32>>(w[wi]);
+      w1 = bitcast<vec4<f32>>(w[wi + 1u]);
+    }
     wi = wi + wRow;
     let v0 = x[x0 + k]; let v1 = x[x1 + k]; let v2 = x[x2 + k]; let v3 = x[x3 + k];
     a00 = fma(vec4<f32>(v0), w0, a00); a01 = fma(vec4<f32>(v0), w1, a01);

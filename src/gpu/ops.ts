@@ -14,6 +14,7 @@ import samplerStepWgsl from '../../shaders/sampler_step.wgsl';
 import siluWgsl from '../../shaders/silu.wgsl';
 import timestepEmbeddingWgsl from '../../shaders/timestep_embedding.wgsl';
 import unpatchifyWgsl from '../../shaders/unpatchify.wgsl';
+import { packHalves } from './half.ts';
 import { f32 } from './params.ts';
 export { timestepFrequencies } from './sinusoid.ts';
 import type { Program } from './program.ts';
@@ -34,13 +35,14 @@ function expect(cond: boolean, message: string): void {
 
 // ---------------------------------------------------------------- linear layers
 
-/** A linear layer's weight as the matmul kernel reads it: [in, out] padded to 8 columns. */
+/** A linear layer's weight as the matmul kernel reads it: [in, out] padded to 8 columns, f32 or packed f16. */
 export interface LinearWeight {
   wt: Tensor;
   bias: Tensor;
   inFeatures: number;
   outFeatures: number;
   paddedOut: number;
+  f16: boolean;
 }
 
 /** PyTorch [out, in] → [in, Np] with Np = out rounded up to 8 (zero padding). */
@@ -55,12 +57,13 @@ export function transposeForMatmul(w: Float32Array, outF: number, inF: number): 
   return { data, paddedOut: Np };
 }
 
-export function uploadLinear(alloc: Allocator, w: Float32Array, b: Float32Array | null, outF: number, inF: number, label: string): LinearWeight {
-  const { data, paddedOut } = transposeForMatmul(w, outF, inF);
-  const wt = alloc.upload(data, [inF, paddedOut], `${label}.weight`);
-  const bias = alloc.upload(b ?? new Float32Array(outF), [outF], `${label}.bias`);
+/** Uploads a PyTorch [out, in] weight (and bias) for the matmul kernel; `f16` stores the weight as halves. */
+export function uploadLinear(alloc: Allocator, w: Float32Array, b: Float32Array | null, outF: number, inF: number, label: string, f16 = false): LinearWeight {
   if (b) expect(b.length === outF, `${label}: bias has ${b.length} values, expected ${outF}`);
-  return { wt, bias, inFeatures: inF, outFeatures: outF, paddedOut };
+  const { data, paddedOut } = transposeForMatmul(w, outF, inF);
+  const wt = f16 ? alloc.upload(packHalves(data), [inF, paddedOut / 2], `${label}.weight (f16)`) : alloc.upload(data, [inF, paddedOut], `${label}.weight`);
+  const bias = alloc.upload(b ?? new Float32Array(outF), [outF], `${label}.bias`);
+  return { wt, bias, inFeatures: inF, outFeatures: outF, paddedOut, f16 };
 }
 
 export const Epilogue = { none: 0, gelu: 1, silu: 2, gatedResidual: 3, addTable: 4 } as const;
@@ -68,6 +71,9 @@ export type EpilogueName = keyof typeof Epilogue;
 
 export interface MatmulOptions {
   epilogue?: EpilogueName;
+  /** Output row stride and first column (default: out features, 0), to write into a wider tensor. */
+  yStride?: number;
+  yOffset?: number;
   /** gatedResidual: y += aux[(m / rowDiv) * stride + offset + n] * v; addTable: y = v + aux[(m % rowMod) * stride + n]. */
   aux?: Tensor;
   auxStride?: number;
@@ -81,14 +87,16 @@ export function linear(prog: Program, x: Tensor, lw: LinearWeight, y: Tensor, M:
   const K = lw.inFeatures;
   const N = lw.outFeatures;
   expect(x.size >= M * K, `linear: input ${x.label} holds ${x.size} values, needs ${M}x${K}`);
-  expect(y.size >= M * N, `linear: output ${y.label} holds ${y.size} values, needs ${M}x${N}`);
+  const yStride = opts.yStride ?? N;
+  const yOffset = opts.yOffset ?? 0;
+  expect(yOffset + N <= yStride && y.size >= (M - 1) * yStride + yOffset + N, `linear: output ${y.label} holds ${y.size} values, needs ${M} rows of ${yStride}`);
   const epilogue = opts.epilogue ?? 'none';
   const needsAux = epilogue === 'gatedResidual' || epilogue === 'addTable';
   expect(!needsAux || !!opts.aux, `linear: epilogue ${epilogue} needs an aux tensor`);
   const aux = opts.aux ?? lw.bias;
   prog.dispatch(
-    { name: 'matmul.wgsl', source: matmulWgsl, constants: { EPILOGUE: Epilogue[epilogue] } },
-    [M, N, K, lw.paddedOut, K, N, opts.auxStride ?? N, opts.auxOffset ?? 0, opts.auxRowDiv ?? 1, opts.auxRowMod ?? 0xffffffff],
+    { name: 'matmul.wgsl', source: matmulWgsl, constants: { EPILOGUE: Epilogue[epilogue], F16_WEIGHTS: lw.f16 ? 1 : 0 } },
+    [M, N, K, lw.paddedOut, K, yStride, opts.auxStride ?? N, opts.auxOffset ?? 0, opts.auxRowDiv ?? 1, opts.auxRowMod ?? 0xffffffff, yOffset],
     [x, lw.wt, lw.bias, aux, y],
     [Math.ceil(lw.paddedOut / 64), Math.ceil(M / 32)],
   );

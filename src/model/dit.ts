@@ -34,8 +34,12 @@ export interface DitWeights {
   tMlp0: LinearWeight;
   tMlp2: LinearWeight;
   labelTable: Tensor; // [num_classes + 1, D]
-  /** Every block's adaLN_modulation and the final layer's, as one linear layer over SiLU(c). */
-  adaLN: LinearWeight;
+  /**
+   * Every block's adaLN_modulation and the final layer's read the same SiLU(c): their weights are
+   * concatenated into a few linear layers (as few as the binding size allows), each writing its
+   * columns of the modulation tensor.
+   */
+  adaLN: { weight: LinearWeight; column: number }[];
   blocks: BlockWeights[];
   finalLinear: LinearWeight;
 }
@@ -64,12 +68,18 @@ function read(src: TensorSource, name: string, shape: number[]): Float32Array {
   return data;
 }
 
-function loadLinear(alloc: Allocator, src: TensorSource, name: string, outF: number, inF: number): LinearWeight {
-  return ops.uploadLinear(alloc, read(src, `${name}.weight`, [outF, inF]), read(src, `${name}.bias`, [outF]), outF, inF, name);
+export interface UploadOptions {
+  /** Store linear weights as halves (f32 arithmetic). */
+  f16?: boolean;
+  /** Largest buffer one weight may take (the adapter's binding limit). */
+  maxBindingBytes?: number;
 }
 
 /** Uploads a checkpoint (official or diffusers layout) once. */
-export function uploadDitWeights(alloc: Allocator, checkpoint: TensorSource, c: DitConfig): DitWeights {
+export function uploadDitWeights(alloc: Allocator, checkpoint: TensorSource, c: DitConfig, opts: UploadOptions = {}): DitWeights {
+  const f16 = opts.f16 ?? false;
+  const loadLinear = (name: string, outF: number, inF: number): LinearWeight =>
+    ops.uploadLinear(alloc, read(src, `${name}.weight`, [outF, inF]), read(src, `${name}.bias`, [outF]), outF, inF, name, f16);
   const { layout, source: src } = asOfficialLayout(checkpoint);
   const D = c.hidden_size;
   const p = c.patch_size;
@@ -77,15 +87,26 @@ export function uploadDitWeights(alloc: Allocator, checkpoint: TensorSource, c: 
   const Cout = outChannels(c);
   const M = mlpHidden(c);
 
-  // The adaLN layers of all blocks and of the final layer read the same SiLU(c): concatenate
-  // their [6D, D] / [2D, D] weights so one matmul computes every modulation vector.
-  const adaW = new Float32Array(modulationWidth(c) * D);
-  const adaB = new Float32Array(modulationWidth(c));
-  for (let i = 0; i <= c.depth; i++) {
-    const name = i < c.depth ? `blocks.${i}.adaLN_modulation.1` : 'final_layer.adaLN_modulation.1';
-    const rows = i < c.depth ? 6 * D : 2 * D;
-    adaW.set(read(src, `${name}.weight`, [rows, D]), i * 6 * D * D);
-    adaB.set(read(src, `${name}.bias`, [rows]), i * 6 * D);
+  // Group consecutive adaLN layers (blocks 0..depth-1, then the final layer) while the group's
+  // weight fits one binding.
+  const maxBytes = Math.min(opts.maxBindingBytes ?? 128 * 2 ** 20, 256 * 2 ** 20);
+  const perBlockBytes = 6 * D * D * (f16 ? 2 : 4);
+  const blocksPerGroup = Math.max(1, Math.floor(maxBytes / perBlockBytes));
+  const adaLN: DitWeights['adaLN'] = [];
+  for (let first = 0; first <= c.depth; first += blocksPerGroup) {
+    const layers = Array.from({ length: Math.min(blocksPerGroup, c.depth + 1 - first) }, (_, j) => first + j);
+    const rows = layers.map((i) => (i < c.depth ? 6 * D : 2 * D));
+    const total = rows.reduce((a, b) => a + b, 0);
+    const w = new Float32Array(total * D);
+    const b = new Float32Array(total);
+    let row = 0;
+    layers.forEach((i, j) => {
+      const name = i < c.depth ? `blocks.${i}.adaLN_modulation.1` : 'final_layer.adaLN_modulation.1';
+      w.set(read(src, `${name}.weight`, [rows[j], D]), row * D);
+      b.set(read(src, `${name}.bias`, [rows[j]]), row);
+      row += rows[j];
+    });
+    adaLN.push({ weight: ops.uploadLinear(alloc, w, b, total, D, `adaLN_modulation (layers ${first}..${first + layers.length - 1})`, f16), column: first * 6 * D });
   }
 
   const pos = src.has('pos_embed') ? read(src, 'pos_embed', [1, T, D]) : sincosPosEmbed2d(D, gridSize(c));
@@ -96,17 +117,17 @@ export function uploadDitWeights(alloc: Allocator, checkpoint: TensorSource, c: 
     xEmbedBias: alloc.upload(read(src, 'x_embedder.proj.bias', [D]), [D], 'x_embedder.proj.bias'),
     posEmbed: alloc.upload(pos, [T, D], 'pos_embed'),
     tFreqs: alloc.upload(ops.timestepFrequencies(FREQ_DIM), [FREQ_DIM / 2], 't_embedder.freqs'),
-    tMlp0: loadLinear(alloc, src, 't_embedder.mlp.0', D, FREQ_DIM),
-    tMlp2: loadLinear(alloc, src, 't_embedder.mlp.2', D, D),
+    tMlp0: loadLinear('t_embedder.mlp.0', D, FREQ_DIM),
+    tMlp2: loadLinear('t_embedder.mlp.2', D, D),
     labelTable: alloc.upload(read(src, 'y_embedder.embedding_table.weight', [labelRows(c), D]), [labelRows(c), D], 'y_embedder.embedding_table'),
-    adaLN: ops.uploadLinear(alloc, adaW, adaB, modulationWidth(c), D, 'adaLN_modulation (all blocks + final)'),
+    adaLN,
     blocks: Array.from({ length: c.depth }, (_, i) => ({
-      qkv: loadLinear(alloc, src, `blocks.${i}.attn.qkv`, 3 * D, D),
-      proj: loadLinear(alloc, src, `blocks.${i}.attn.proj`, D, D),
-      fc1: loadLinear(alloc, src, `blocks.${i}.mlp.fc1`, M, D),
-      fc2: loadLinear(alloc, src, `blocks.${i}.mlp.fc2`, D, M),
+      qkv: loadLinear(`blocks.${i}.attn.qkv`, 3 * D, D),
+      proj: loadLinear(`blocks.${i}.attn.proj`, D, D),
+      fc1: loadLinear(`blocks.${i}.mlp.fc1`, M, D),
+      fc2: loadLinear(`blocks.${i}.mlp.fc2`, D, M),
     })),
-    finalLinear: loadLinear(alloc, src, 'final_layer.linear', p * p * Cout, D),
+    finalLinear: loadLinear('final_layer.linear', p * p * Cout, D),
   };
 }
 
@@ -218,7 +239,7 @@ export function recordDitForward(prog: Program, w: DitWeights, a: DitActivations
   labelEmbedder(prog, w, a);
   ops.add(prog, a.tEmb, a.yEmb, a.c); // c = t_emb + y_emb
   ops.silu(prog, a.c, a.siluC);
-  ops.linear(prog, a.siluC, w.adaLN, a.modulation, a.N); // every block's (shift, scale, gate) × 2
+  for (const g of w.adaLN) ops.linear(prog, a.siluC, g.weight, a.modulation, a.N, { yStride: modulationWidth(c), yOffset: g.column }); // (shift, scale, gate) × 2 per block
   ops.patchEmbed(prog, a.x, w.xEmbedWeight, w.xEmbedBias, w.posEmbed, a.tokens, {
     batch: a.N, channels: c.in_channels, height: c.input_size, width: c.input_size, patch: c.patch_size, hidden: c.hidden_size,
   });

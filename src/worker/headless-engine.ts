@@ -47,11 +47,12 @@ export class HeadlessEngine {
   }
 
   /** Loads DiT weights (safetensors, official or diffusers layout) and returns a model id. */
-  async loadDit(weightsUrl: string, config: DitConfig): Promise<string> {
+  async loadDit(weightsUrl: string, config: DitConfig, opts: { f16?: boolean; maxBindingBytes?: number } = {}): Promise<string> {
     const ctx = await this.context();
     const c = parseDitConfig(config);
     const file = SafetensorsFile.fromBytes(await fetchBytes(weightsUrl));
-    const weights = uploadDitWeights(ctx.alloc, safetensorsSource(file), c);
+    const maxBindingBytes = Math.min(opts.maxBindingBytes ?? Infinity, ctx.gpu.limits.maxStorageBufferBindingSize);
+    const weights = uploadDitWeights(ctx.alloc, safetensorsSource(file), c, { f16: opts.f16, maxBindingBytes });
     const id = `dit-${this.models.size}`;
     this.models.set(id, new DitRunner(ctx.gpu, ctx.alloc, ctx.pipelines, weights));
     return id;

@@ -47,9 +47,10 @@ const num = (p: Record<string, number | string>, k: string): number => {
 const RECORDERS: Record<string, Recorder> = {
   matmul: (prog, t, p, ctx) => {
     // The weight arrives in PyTorch's [out, in] layout and is packed as the model packs it.
-    const lw = ops.uploadLinear(ctx.alloc, ctx.host.w.data as Float32Array, ctx.host.b.data as Float32Array, num(p, 'N'), num(p, 'K'), 'w');
+    const lw = ops.uploadLinear(ctx.alloc, ctx.host.w.data as Float32Array, ctx.host.b.data as Float32Array, num(p, 'N'), num(p, 'K'), 'w', p.f16 === 1);
     ops.linear(prog, t.x, lw, t.y, num(p, 'M'), {
       epilogue: (p.epilogue as ops.EpilogueName) ?? 'none', aux: t.aux,
+      yStride: p.yStride as number | undefined, yOffset: p.yOffset as number | undefined,
       auxStride: p.auxStride as number | undefined, auxOffset: p.auxOffset as number | undefined,
       auxRowDiv: p.auxRowDiv as number | undefined, auxRowMod: p.auxRowMod as number | undefined,
     });

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { ddimStep, ddpmStep, dpmSolverPP2MStep, predictXstartFromEps } from '../../src/sampling/samplers.ts';
 import { SpacedDiffusion } from '../../src/sampling/schedule.ts';
 import { stepCoefficients } from '../../src/sampling/step-coefficients.ts';
+import { f32ToF16Bits } from '../../src/gpu/half.ts';
+import { f16ToF32 } from '../../src/weights/safetensors.ts';
 import type { KernelResult, KernelRun } from '../../src/worker/lab.ts';
 import * as ref from '../reference/ops.ts';
 import { expectClose } from '../support/compare.ts';
@@ -57,6 +59,34 @@ describe('matmul (linear layer)', () => {
     });
     const lin = ref.linear(x.data, w.data, b.data, M, N, K);
     const want = lin.map((v, i) => residual.data[i] + gates.data[Math.floor(Math.floor(i / N) / T) * stride + offset + (i % N)] * v);
+    expectClose(res.outputs.y.data, want, 1e-4, 1e-5);
+  });
+});
+
+describe('matmul with f16 weight storage (packed pairs, f32 arithmetic)', () => {
+  for (const [M, N, K] of [[5, 13, 7], [70, 200, 96]] as const) {
+    it(`equals the f32 path on f16-rounded weights at M=${M} N=${N} K=${K}`, async () => {
+      const x = f32([M, K], 31);
+      const w = f32([N, K], 32, 0.3);
+      const b = f32([N], 33);
+      const res = await run({ kernel: 'matmul', inputs: { x, w, b }, outputs: { y: [M, N] }, params: { M, N, K, f16: 1, epilogue: 'gelu' } });
+      const rounded = w.data.map((v) => f16ToF32(f32ToF16Bits(v)));
+      expectClose(res.outputs.y.data, ref.linear(x.data, rounded, b.data, M, N, K).map(ref.geluTanh), 1e-4, 1e-5);
+      // and stays within half precision of the unrounded weights
+      expectClose(res.outputs.y.data, ref.linear(x.data, w.data, b.data, M, N, K).map(ref.geluTanh), 1e-2, 1e-2);
+    });
+  }
+
+  it('writes into a column window of a wider output (yStride, yOffset)', async () => {
+    const [M, N, K, stride, offset] = [9, 11, 6, 30, 13];
+    const x = f32([M, K], 41);
+    const w = f32([N, K], 42);
+    const b = f32([N], 43);
+    const y = f32([M, stride], 44);
+    const res = await run({ kernel: 'matmul', inputs: { x, w, b, y }, outputs: { y: [M, stride] }, params: { M, N, K, yStride: stride, yOffset: offset } });
+    const lin = ref.linear(x.data, w.data, b.data, M, N, K);
+    const want = Float64Array.from(y.data);
+    for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) want[m * stride + offset + n] = lin[m * N + n];
     expectClose(res.outputs.y.data, want, 1e-4, 1e-5);
   });
 });
