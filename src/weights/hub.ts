@@ -3,7 +3,7 @@
  * weights, and JSON config files. Knows the Hub's URL scheme and error codes, nothing about models.
  */
 import { WeightsError } from './errors.ts';
-import { httpRequest, readBodyUpTo, withRetries, type HttpOptions } from './http.ts';
+import { etagOf, httpRequest, readBodyUpTo, withRetries, type HttpOptions } from './http.ts';
 import { probeUrl, type RemoteFile } from './http-source.ts';
 
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
@@ -90,10 +90,18 @@ export async function findHubWeights(q: WeightsQuery, http: HttpOptions = {}): P
   throw new WeightsError('not-found', `no weights found for ${q.repo}${q.subfolder ? ` in ${q.subfolder}/` : ''}; tried ${tried.join(', ')}`, { url: hubFileUrl(weightCandidates(q)[0]) });
 }
 
-/** A small JSON file from the Hub (retried like any request). */
-export async function fetchHubJson(location: HubLocation, http: HttpOptions = {}): Promise<unknown> {
+/** A small Hub file's bytes and ETag (retried like any request). */
+export async function fetchHubBytes(location: HubLocation, http: HttpOptions = {}, maxBytes = MAX_JSON_BYTES): Promise<{ bytes: Uint8Array; etag?: string; url: string }> {
   const url = hubFileUrl(location);
-  const bytes = await withRetries(http, async () => readBodyUpTo(await httpRequest(url, {}, http), MAX_JSON_BYTES, url, http.signal));
+  return withRetries(http, async () => {
+    const res = await httpRequest(url, {}, http);
+    return { bytes: await readBodyUpTo(res, maxBytes, url, http.signal), etag: etagOf(res.headers), url };
+  });
+}
+
+/** A small JSON file from the Hub. */
+export async function fetchHubJson(location: HubLocation, http: HttpOptions = {}): Promise<unknown> {
+  const { bytes, url } = await fetchHubBytes(location, http);
   return parseJson(bytes, url);
 }
 

@@ -145,16 +145,22 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
 
   async function serveData(req: IncomingMessage, res: ServerResponse, log: LoggedRequest, data: Uint8Array, headers: Record<string, string>, path: string) {
     let fault = faults.get(path);
-    if (fault && fault.times !== undefined) {
-      if (fault.times <= 0) fault = undefined;
-      else fault.times--;
+    if (fault?.times !== undefined && fault.times <= 0) fault = undefined;
+    const size = data.byteLength;
+    const requested = parseRange(req.headers.range, size);
+    // `times` counts only responses the fault actually changes.
+    if (fault?.times !== undefined) {
+      const bodyBytes = Array.isArray(requested) ? requested[1] - requested[0] : size;
+      const effective = !!fault.delayMs || !!fault.contentLengthDelta || (fault.ignoreRange && requested !== undefined)
+        || (fault.cutAfterBytes !== undefined && fault.cutAfterBytes < bodyBytes);
+      if (effective) fault.times--;
+      else fault = undefined;
     }
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, Math.min(fault!.delayMs!, 2000)));
-    const size = data.byteLength;
     let status = 200;
     let begin = 0;
     let end = size;
-    const range = fault?.ignoreRange ? undefined : parseRange(req.headers.range, size);
+    const range = fault?.ignoreRange ? undefined : requested;
     const extra: Record<string, string> = { ...CORS, ...headers, 'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream' };
     if (range === 'unsatisfiable') {
       res.writeHead(416, { ...extra, 'Content-Range': `bytes */${size}`, 'Content-Length': '0' });
