@@ -6,6 +6,7 @@
  * browser workers).
  */
 import { WeightsError } from './errors.ts';
+import { Sha256 } from './sha256.ts';
 import type { ByteSource } from './source.ts';
 
 export interface CacheMeta {
@@ -89,4 +90,10 @@ export function storageError(e: unknown, where: string): unknown {
     return new WeightsError('quota', `no space left to cache ${where}: free some disk space or clear the cache; the model can still be streamed without caching`, { cause: e });
   }
   return e;
+}
+
+/** A file name for a key: the readable tail of the key plus a hash that keeps it unique. */
+export function entryId(key: string): string {
+  const tail = key.split('/').slice(-3).join('_').replace(/[^A-Za-z0-9._-]+/g, '_').slice(-80);
+  return `${tail}-${new Sha256().update(new TextEncoder().encode(key)).hex().slice(0, 16)}`;
 }

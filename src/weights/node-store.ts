@@ -4,11 +4,10 @@
  * remote version it holds). Commit renames the partial into place, then writes the record, so a
  * crash leaves either a partial or an entry without a record: neither is ever used as complete.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseMeta, sameVersion, storageError, type CachedFile, type CacheMeta, type PartialFile, type RemoteVersion, type WeightsStore } from './cache.ts';
+import { entryId, parseMeta, sameVersion, storageError, type CachedFile, type CacheMeta, type PartialFile, type RemoteVersion, type WeightsStore } from './cache.ts';
 import { throwIfAborted } from './errors.ts';
 import { readFileRange } from './node-file-source.ts';
 import { checkReadRange, type ByteSource } from './source.ts';
@@ -17,12 +16,6 @@ import { checkReadRange, type ByteSource } from './source.ts';
 export function defaultCacheDir(env: Record<string, string | undefined> = process.env, home = homedir()): string {
   const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(home, '.cache');
   return join(base, 'dit-studio');
-}
-
-/** A file name for a key: readable tail of the key plus a hash that keeps it unique. */
-export function entryId(key: string): string {
-  const tail = key.split('/').slice(-3).join('_').replace(/[^A-Za-z0-9._-]+/g, '_').slice(-80);
-  return `${tail}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 }
 
 async function readJson(path: string): Promise<unknown> {

@@ -2,10 +2,10 @@ import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isQuotaError, storageError } from '../../../src/weights/cache.ts';
 import { WeightsError } from '../../../src/weights/errors.ts';
 import { MemoryStore } from '../../../src/weights/memory-store.ts';
-import { defaultCacheDir, entryId, NodeStore } from '../../../src/weights/node-store.ts';
+import { entryId, isQuotaError, storageError } from '../../../src/weights/cache.ts';
+import { defaultCacheDir, NodeStore } from '../../../src/weights/node-store.ts';
 import { describeStoreConformance } from '../../support/store-conformance.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'dit-cache-'));
