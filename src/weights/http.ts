@@ -17,7 +17,7 @@ export interface HttpOptions {
   signal?: AbortSignal;
 }
 
-export interface RequestInit2 {
+export interface RequestSpec {
   method?: 'GET' | 'HEAD';
   /** Bytes [begin, end), or [begin, end of file) when end is omitted. */
   range?: { begin: number; end?: number };
@@ -26,7 +26,7 @@ export interface RequestInit2 {
 }
 
 /** One request. Non-2xx answers become WeightsErrors (their bodies are discarded); abort errors pass through. */
-export async function httpRequest(url: string, init: RequestInit2, opts: HttpOptions = {}): Promise<Response> {
+export async function httpRequest(url: string, init: RequestSpec, opts: HttpOptions = {}): Promise<Response> {
   throwIfAborted(opts.signal);
   const headers: Record<string, string> = { ...opts.headers };
   if (init.range) headers.Range = `bytes=${init.range.begin}-${init.range.end === undefined ? '' : init.range.end - 1}`;

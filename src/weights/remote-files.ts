@@ -16,6 +16,8 @@ export interface RemoteLoadOptions extends HttpOptions {
   store?: WeightsStore;
   onProgress?: (p: DownloadProgress) => void;
   progressIntervalMs?: number;
+  /** Bytes gathered before each store write (default 4 MiB). */
+  writeChunkBytes?: number;
 }
 
 export interface HubModelOptions extends RemoteLoadOptions {

@@ -61,7 +61,7 @@ describe('download and cache', () => {
   it('downloads, verifies and caches; the second load makes no request at all', async () => {
     const dir = freshDir();
     const events: DownloadProgress[] = [];
-    const first = await loadHubWeights(opts(new NodeStore(dir), { onProgress: (p) => events.push(p), writeChunkBytes: 16384 } as Partial<HubModelOptions>), 'transformer');
+    const first = await loadHubWeights(opts(new NodeStore(dir), { onProgress: (p) => events.push(p), writeChunkBytes: 16384 }), 'transformer');
     expect(first.fromCache).toBe(false);
     expect(first.location!.revision).toBe('refs/pr/1');
     same(await readAll(first.source), model);
@@ -172,7 +172,7 @@ describe('download and cache', () => {
 
   it('streams without caching when the store is full, and says why', async () => {
     const store = new MemoryStore({ quotaBytes: 100_000 });
-    const got = await loadHubWeights(opts(store, { writeChunkBytes: 16384 } as Partial<HubModelOptions>), 'transformer');
+    const got = await loadHubWeights(opts(store, { writeChunkBytes: 16384 }), 'transformer');
     expect(got.cacheError).toMatchObject({ code: 'quota' });
     expect(got.fromCache).toBe(false);
     same(await readAll(got.source), model);
