@@ -5,7 +5,9 @@ export type WeightsErrorCode =
   /** 404: the Hub repo, revision or file does not exist (see `hubError`). */
   | 'not-found'
   /** 401/403: gated or private repo, or a bad token. */
-  | 'unauthorized';
+  | 'unauthorized'
+  /** A config file that is not the JSON it should be. */
+  | 'bad-json';
 
 export interface WeightsErrorDetails {
   /** The URL that failed, for HTTP errors. */

@@ -35,11 +35,11 @@ export class Sha256 {
       this.tailLength += take;
       i = take;
       if (this.tailLength < 64) return this;
-      this.blocks(new DataView(this.tail.buffer), 0, 1);
+      this.blocks(this.tail, 0, 1);
       this.tailLength = 0;
     }
     const whole = Math.floor((bytes.byteLength - i) / 64);
-    if (whole > 0) this.blocks(new DataView(bytes.buffer, bytes.byteOffset + i, whole * 64), 0, whole);
+    if (whole > 0) this.blocks(bytes, i, whole);
     i += whole * 64;
     this.tail.set(bytes.subarray(i), 0);
     this.tailLength = bytes.byteLength - i;
@@ -68,11 +68,11 @@ export class Sha256 {
     return Array.from(this.digest(), (b) => b.toString(16).padStart(2, '0')).join('');
   }
 
-  private blocks(dv: DataView, offset: number, count: number): void {
+  private blocks(bytes: Uint8Array, offset: number, count: number): void {
     const w = this.w;
     const h = this.h;
     for (let b = 0; b < count; b++, offset += 64) {
-      for (let t = 0; t < 16; t++) w[t] = dv.getUint32(offset + t * 4);
+      for (let t = 0, p = offset; t < 16; t++, p += 4) w[t] = (bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3];
       for (let t = 16; t < 64; t++) {
         const x = w[t - 15];
         const y = w[t - 2];

@@ -15,6 +15,11 @@ export interface StreamOptions {
   maxChunkBytes?: number;
   /** Unwanted bytes between two wanted ranges that are read through instead of starting a new read (default 1 MiB). */
   maxGapBytes?: number;
+  /**
+   * Reads started ahead while the consumer handles the current chunk (default 1), so network or
+   * disk latency overlaps with the consumer's work; memory is (1 + readAhead) chunks.
+   */
+  readAhead?: number;
   signal?: AbortSignal;
 }
 
@@ -76,10 +81,21 @@ export async function streamTensors(source: ByteSource, entries: Iterable<Tensor
   for (const e of list) if (e.end === e.begin) await onChunk(e, new Uint8Array(0), 0);
   const reads = planReads(list, options.maxChunkBytes, options.maxGapBytes);
   const fill = source.rangeReads === false && source.stream ? sequentialReader(source, signal) : undefined;
+  // A front-to-back stream cannot be read ahead; range reads can.
+  const ahead = fill ? 0 : Math.max(0, options.readAhead ?? 1);
+  const inFlight: Array<Promise<Uint8Array>> = [];
+  const start = (i: number) => {
+    const r = reads[i];
+    const p = fill ? fill.read(r.begin, r.end) : source.read(r.begin, r.end, signal);
+    p.catch(() => {}); // Observed when awaited; this only stops an abandoned read-ahead from being "unhandled".
+    inFlight.push(p);
+  };
   try {
-    for (const r of reads) {
+    for (let i = 0; i < reads.length; i++) {
       throwIfAborted(signal);
-      const bytes = fill ? await fill.read(r.begin, r.end) : await source.read(r.begin, r.end, signal);
+      while (inFlight.length <= ahead && i + inFlight.length < reads.length) start(i + inFlight.length);
+      const bytes = await inFlight.shift()!;
+      const r = reads[i];
       for (const p of r.pieces) await onChunk(p.entry, bytes.subarray(p.begin - r.begin, p.end - r.begin), p.offsetInTensor);
     }
   } finally {

@@ -157,7 +157,8 @@ export async function locateStoredData(source: ByteSource, dir: ZipDirectory, en
     }
     if (e.compressedSize !== e.size) throw bad(`stored entry "${e.name}" has different compressed (${e.compressedSize}) and plain (${e.size}) sizes`);
   }
-  const windowEnd = (e: ZipEntry) => Math.min(dir.centralDirectoryOffset, e.localHeaderOffset + 30 + enc.encode(e.name).byteLength + LOCAL_EXTRA_GUESS);
+  const nameBytes = new Map(sorted.map((e) => [e, enc.encode(e.name)]));
+  const windowEnd = (e: ZipEntry) => Math.min(dir.centralDirectoryOffset, e.localHeaderOffset + 30 + nameBytes.get(e)!.byteLength + LOCAL_EXTRA_GUESS);
   // Group headers within 64 KiB of each other into one read of at most 1 MiB.
   const groups: ZipEntry[][] = [];
   for (const e of sorted) {
@@ -173,7 +174,7 @@ export async function locateStoredData(source: ByteSource, dir: ZipDirectory, en
     for (const e of g) {
       const at = e.localHeaderOffset - begin;
       const header = buf.subarray(at);
-      const nameBytes = enc.encode(e.name);
+      const name = nameBytes.get(e)!;
       if (header.byteLength < 30) throw bad(`entry "${e.name}": local header is cut off`);
       const dv = new DataView(header.buffer, header.byteOffset, header.byteLength);
       if (dv.getUint32(0, true) !== LOCAL_SIG) throw bad(`entry "${e.name}": bad local header signature`);
@@ -181,8 +182,8 @@ export async function locateStoredData(source: ByteSource, dir: ZipDirectory, en
       const extraLength = dv.getUint16(28, true);
       const dataBegin = e.localHeaderOffset + 30 + nameLength + extraLength;
       // The read window covers the central name's length, so a matching name is always in `header`.
-      if (nameLength !== nameBytes.byteLength || 30 + nameLength > header.byteLength) throw bad(`entry "${e.name}": local and central names differ`);
-      for (let i = 0; i < nameLength; i++) if (header[30 + i] !== nameBytes[i]) throw bad(`entry "${e.name}": local and central names differ`);
+      if (nameLength !== name.byteLength || 30 + nameLength > header.byteLength) throw bad(`entry "${e.name}": local and central names differ`);
+      for (let i = 0; i < nameLength; i++) if (header[30 + i] !== name[i]) throw bad(`entry "${e.name}": local and central names differ`);
       if (dataBegin + e.size > dir.centralDirectoryOffset) throw bad(`entry "${e.name}": data [${dataBegin}, ${dataBegin + e.size}) runs into the central directory`);
       out.set(e, { begin: dataBegin, end: dataBegin + e.size });
     }

@@ -112,4 +112,32 @@ describe('streamTensors', () => {
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     expect(chunks).toBeLessThan(10);
   });
+
+  it('reads one chunk ahead while the consumer works, or none when told', async () => {
+    const file = Uint8Array.from({ length: 1024 }, (_, i) => i & 255);
+    const entries: TensorEntry[] = [{ name: 't', dtype: 'U8', shape: [1024], begin: 0, end: 1024 }];
+    for (const [readAhead, want] of [[undefined, 2], [0, 1], [3, 4]] as const) {
+      let active = 0;
+      let most = 0;
+      const inner = bytesSource(file);
+      const slow = { ...inner, read: async (b: number, e: number) => {
+        most = Math.max(most, ++active);
+        await new Promise((r) => setTimeout(r, 2));
+        active--;
+        return inner.read(b, e);
+      } };
+      const got = await collect(slow, entries, { maxChunkBytes: 64, readAhead });
+      expect(got.get('t')).toEqual(file);
+      expect(most, `readAhead ${readAhead}`).toBe(want);
+    }
+  });
+
+  it('reports a failed read-ahead, and a consumer error leaves no stray rejection', async () => {
+    const file = new Uint8Array(256);
+    const entries: TensorEntry[] = [{ name: 't', dtype: 'U8', shape: [256], begin: 0, end: 256 }];
+    const inner = bytesSource(file);
+    const failing = { ...inner, read: async (b: number, e: number) => { if (b >= 128) throw new Error('disk on fire'); return inner.read(b, e); } };
+    await expect(streamTensors(failing, entries, () => {}, { maxChunkBytes: 64 })).rejects.toThrow('disk on fire');
+    await expect(streamTensors(failing, entries, () => { throw new Error('consumer'); }, { maxChunkBytes: 64, readAhead: 3 })).rejects.toThrow('consumer');
+  });
 });

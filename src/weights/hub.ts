@@ -1,0 +1,114 @@
+/**
+ * Hugging Face Hub client: resolve URLs, the revision and file-name fallbacks for diffusers-layout
+ * weights, and JSON config files. Knows the Hub's URL scheme and error codes, nothing about models.
+ */
+import { WeightsError } from './errors.ts';
+import { etagOf, httpRequest, readBodyUpTo, withRetries, type HttpOptions } from './http.ts';
+import { probeUrl, type RemoteFile } from './http-source.ts';
+
+export const DEFAULT_HUB_URL = 'https://huggingface.co';
+
+/** Weight file names in a diffusers subfolder, best first. */
+export const WEIGHT_FILE_NAMES = ['diffusion_pytorch_model.safetensors', 'diffusion_pytorch_model.bin'];
+
+/** Config files are small; anything bigger is not one. */
+export const MAX_JSON_BYTES = 1024 * 1024;
+
+export interface HubLocation {
+  /** e.g. https://huggingface.co */
+  hub: string;
+  /** `org/name` */
+  repo: string;
+  /** A branch, tag, commit or ref such as `refs/pr/1`. */
+  revision: string;
+  /** Path inside the repo, e.g. `transformer/config.json`. */
+  path: string;
+}
+
+export interface HubFile extends RemoteFile {
+  location: HubLocation;
+}
+
+/** `{hub}/{repo}/resolve/{revision}/{path}`, the revision encoded as one segment (`refs%2Fpr%2F1`). */
+export function hubFileUrl(loc: HubLocation): string {
+  const segments = (s: string) => s.split('/').map(encodeURIComponent).join('/');
+  return `${loc.hub.replace(/\/+$/, '')}/${segments(loc.repo)}/resolve/${encodeURIComponent(loc.revision)}/${segments(loc.path)}`;
+}
+
+/**
+ * Revisions to try when none is given. The official DiT repos keep only PyTorch .bin files on
+ * main; their safetensors conversion lives in the open PR refs/pr/1.
+ */
+export function defaultRevisions(repo: string): string[] {
+  return /^facebook\/DiT-XL-2-(256|512)$/.test(repo) ? ['refs/pr/1', 'main'] : ['main'];
+}
+
+export interface WeightsQuery {
+  hub: string;
+  repo: string;
+  /** Revisions to try in order (default: defaultRevisions(repo)). */
+  revisions?: string[];
+  /** `transformer`, `vae`, or '' for the repo root. */
+  subfolder: string;
+  fileNames?: string[];
+}
+
+/** Every place the weights may be, best first. */
+export function weightCandidates(q: WeightsQuery): HubLocation[] {
+  const out: HubLocation[] = [];
+  for (const revision of q.revisions ?? defaultRevisions(q.repo)) {
+    for (const name of q.fileNames ?? WEIGHT_FILE_NAMES) {
+      out.push({ hub: q.hub, repo: q.repo, revision, path: q.subfolder ? `${q.subfolder.replace(/\/+$/, '')}/${name}` : name });
+    }
+  }
+  return out;
+}
+
+/** Size, ETag and Range support of one Hub file. */
+export async function resolveHubFile(location: HubLocation, http: HttpOptions = {}): Promise<HubFile> {
+  return { ...(await probeUrl(hubFileUrl(location), http)), location };
+}
+
+/**
+ * The first weights file that exists, trying each revision's file names in order. A missing file
+ * moves on to the next name, a missing revision to the next revision; anything else (missing
+ * repo, no access, server down) stops the search.
+ */
+export async function findHubWeights(q: WeightsQuery, http: HttpOptions = {}): Promise<HubFile> {
+  const tried: string[] = [];
+  let skipRevision: string | undefined;
+  for (const loc of weightCandidates(q)) {
+    if (loc.revision === skipRevision) continue;
+    try {
+      return await resolveHubFile(loc, http);
+    } catch (e) {
+      if (!(e instanceof WeightsError) || e.code !== 'not-found' || e.hubError === 'RepoNotFound') throw e;
+      tried.push(`${hubFileUrl(loc)} (${e.hubError ?? '404'})`);
+      if (e.hubError === 'RevisionNotFound') skipRevision = loc.revision;
+    }
+  }
+  throw new WeightsError('not-found', `no weights found for ${q.repo}${q.subfolder ? ` in ${q.subfolder}/` : ''}; tried ${tried.join(', ')}`, { url: hubFileUrl(weightCandidates(q)[0]) });
+}
+
+/** A small Hub file's bytes and ETag (retried like any request). */
+export async function fetchHubBytes(location: HubLocation, http: HttpOptions = {}, maxBytes = MAX_JSON_BYTES): Promise<{ bytes: Uint8Array; etag?: string; url: string }> {
+  const url = hubFileUrl(location);
+  return withRetries(http, async () => {
+    const res = await httpRequest(url, {}, http);
+    return { bytes: await readBodyUpTo(res, maxBytes, url, http.signal), etag: etagOf(res.headers), url };
+  });
+}
+
+/** A small JSON file from the Hub. */
+export async function fetchHubJson(location: HubLocation, http: HttpOptions = {}): Promise<unknown> {
+  const { bytes, url } = await fetchHubBytes(location, http);
+  return parseJson(bytes, url);
+}
+
+export function parseJson(bytes: Uint8Array, name: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (e) {
+    throw new WeightsError('bad-json', `${name} is not valid JSON: ${(e as Error).message}`, { url: /^https?:/.test(name) ? name : undefined });
+  }
+}

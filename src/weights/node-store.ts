@@ -1,0 +1,141 @@
+/**
+ * WeightsStore on the local disk (Node only). Each entry is `<dir>/files/<id>.data` plus its
+ * record `<id>.json`; a download in progress is `<id>.partial` plus `<id>.partial.json` (the
+ * remote version it holds). Commit renames the partial into place, then writes the record, so a
+ * crash leaves either a partial or an entry without a record: neither is ever used as complete.
+ */
+import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { entryId, parseMeta, sameVersion, storageError, type CachedFile, type CacheMeta, type PartialFile, type RemoteVersion, type WeightsStore } from './cache.ts';
+import { throwIfAborted } from './errors.ts';
+import { readFileRange } from './node-file-source.ts';
+import { checkReadRange, type ByteSource } from './source.ts';
+
+/** `$XDG_CACHE_HOME/dit-studio`, else `~/.cache/dit-studio`. */
+export function defaultCacheDir(env: Record<string, string | undefined> = process.env, home = homedir()): string {
+  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(home, '.cache');
+  return join(base, 'dit-studio');
+}
+
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+async function sizeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return undefined;
+  }
+}
+
+export class NodeStore implements WeightsStore {
+  readonly name: string;
+  private readonly files: string;
+
+  constructor(readonly dir: string = defaultCacheDir()) {
+    this.name = dir;
+    this.files = join(dir, 'files');
+  }
+
+  private paths(key: string) {
+    const base = join(this.files, entryId(key));
+    return { data: `${base}.data`, meta: `${base}.json`, partial: `${base}.partial`, partialMeta: `${base}.partial.json` };
+  }
+
+  async open(key: string): Promise<CachedFile | null> {
+    const p = this.paths(key);
+    const meta = parseMeta(await readJson(p.meta), key);
+    const size = await sizeOf(p.data);
+    if (!meta || size !== meta.size) {
+      if (meta || size !== undefined) await Promise.all([rm(p.data, { force: true }), rm(p.meta, { force: true })]);
+      return null;
+    }
+    return { meta, source: cachedFileSource(p.data, meta) };
+  }
+
+  async openPartial(key: string, version: RemoteVersion): Promise<PartialFile> {
+    const p = this.paths(key);
+    try {
+      await mkdir(this.files, { recursive: true });
+      const recorded = (await readJson(p.partialMeta)) as RemoteVersion | undefined;
+      let fh: FileHandle = await open(p.partial, 'a+');
+      let size = (await fh.stat()).size;
+      if (!sameVersion(recorded, version) || size > version.size) {
+        await fh.truncate(0);
+        size = 0;
+        await writeFile(p.partialMeta, JSON.stringify({ size: version.size, etag: version.etag }));
+      }
+      const closeHandle = async () => {
+        const h = fh;
+        fh = undefined as unknown as FileHandle;
+        await h?.close();
+      };
+      return {
+        get size() { return size; },
+        read: (begin, end) => {
+          checkReadRange({ name: p.partial, size }, begin, end);
+          return readFileRange(p.partial, begin, end);
+        },
+        append: async (bytes) => {
+          try {
+            let done = 0;
+            while (done < bytes.byteLength) done += (await fh.write(bytes, done, bytes.byteLength - done)).bytesWritten;
+            size += bytes.byteLength;
+          } catch (e) {
+            throw storageError(e, key);
+          }
+        },
+        truncate: async () => { await fh.truncate(0); size = 0; },
+        commit: async (meta: CacheMeta) => {
+          try {
+            await fh.datasync();
+            await closeHandle();
+            await rename(p.partial, p.data);
+            await writeFile(`${p.meta}.tmp`, JSON.stringify(meta, null, 1));
+            await rename(`${p.meta}.tmp`, p.meta);
+            await rm(p.partialMeta, { force: true });
+          } catch (e) {
+            throw storageError(e, key);
+          }
+          return { meta, source: cachedFileSource(p.data, meta) };
+        },
+        discard: async () => {
+          await closeHandle();
+          await Promise.all([rm(p.partial, { force: true }), rm(p.partialMeta, { force: true })]);
+        },
+        close: closeHandle,
+      };
+    } catch (e) {
+      throw storageError(e, key);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const p = this.paths(key);
+    await Promise.all(Object.values(p).map((f) => rm(f, { force: true })));
+  }
+
+  async clear(): Promise<void> {
+    await rm(this.files, { recursive: true, force: true });
+  }
+}
+
+function cachedFileSource(path: string, meta: CacheMeta): ByteSource {
+  const source: ByteSource = {
+    name: path,
+    size: meta.size,
+    etag: meta.etag,
+    async read(begin, end, signal) {
+      throwIfAborted(signal);
+      checkReadRange(source, begin, end);
+      return readFileRange(path, begin, end);
+    },
+  };
+  return source;
+}
