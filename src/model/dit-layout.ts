@@ -23,7 +23,7 @@ function concat(parts: Float32Array[]): Float32Array {
 
 /** The diffusers checkpoint under official DiT names. */
 export function diffusersAsOfficial(src: TensorSource): TensorSource {
-  const map = new Map<string, { shape: number[]; read: () => Float32Array }>();
+  const map = new Map<string, { shape: number[]; read: () => Promise<Float32Array> }>();
   const alias = (official: string, diffusers: string): void => {
     if (src.has(diffusers)) map.set(official, { shape: src.shape(diffusers), read: () => src.float32(diffusers) });
   };
@@ -48,7 +48,7 @@ export function diffusersAsOfficial(src: TensorSource): TensorSource {
       const parts = ['to_q', 'to_k', 'to_v'].map((p) => `${d}.attn1.${p}.${kind}`);
       if (!parts.every((p) => src.has(p))) continue;
       const s = src.shape(parts[0]);
-      map.set(`${o}.attn.qkv.${kind}`, { shape: [3 * s[0], ...s.slice(1)], read: () => concat(parts.map((p) => src.float32(p))) });
+      map.set(`${o}.attn.qkv.${kind}`, { shape: [3 * s[0], ...s.slice(1)], read: async () => concat(await Promise.all(parts.map((p) => src.float32(p)))) });
     }
   }
   return new MappedSource(map);

@@ -7,6 +7,7 @@
  */
 
 import * as ops from '../gpu/ops.ts';
+import { timestepFrequencies } from '../gpu/sinusoid.ts';
 import type { LinearWeight } from '../gpu/ops.ts';
 import type { Program } from '../gpu/program.ts';
 import type { Allocator, Tensor } from '../gpu/tensor.ts';
@@ -56,14 +57,14 @@ export function finalModulationOffsets(c: DitConfig) {
 }
 export const modulationWidth = (c: DitConfig): number => (c.depth * 6 + 2) * c.hidden_size;
 
-function read(src: TensorSource, name: string, shape: number[]): Float32Array {
+async function read(src: TensorSource, name: string, shape: number[]): Promise<Float32Array> {
   if (!src.has(name)) throw new Error(`tensor "${name}" is missing from the weights (expected shape [${shape}])`);
   const found = src.shape(name);
   const count = shape.reduce((a, b) => a * b, 1);
   if (found.length !== shape.length || found.some((d, i) => d !== shape[i])) {
     throw new Error(`tensor "${name}" has shape [${found}], expected [${shape}] for this config`);
   }
-  const data = src.float32(name);
+  const data = await src.float32(name);
   if (data.length !== count) throw new Error(`tensor "${name}": ${data.length} values, expected ${count}`);
   return data;
 }
@@ -75,11 +76,14 @@ export interface UploadOptions {
   maxBindingBytes?: number;
 }
 
-/** Uploads a checkpoint (official or diffusers layout) once. */
-export function uploadDitWeights(alloc: Allocator, checkpoint: TensorSource, c: DitConfig, opts: UploadOptions = {}): DitWeights {
+/**
+ * Uploads a checkpoint (official or diffusers layout) once, tensor by tensor: only one tensor
+ * (and its packed copy) is in host memory at a time.
+ */
+export async function uploadDitWeights(alloc: Allocator, checkpoint: TensorSource, c: DitConfig, opts: UploadOptions = {}): Promise<DitWeights> {
   const f16 = opts.f16 ?? false;
-  const loadLinear = (name: string, outF: number, inF: number): LinearWeight =>
-    ops.uploadLinear(alloc, read(src, `${name}.weight`, [outF, inF]), read(src, `${name}.bias`, [outF]), outF, inF, name, f16);
+  const loadLinear = async (name: string, outF: number, inF: number): Promise<LinearWeight> =>
+    ops.uploadLinear(alloc, await read(src, `${name}.weight`, [outF, inF]), await read(src, `${name}.bias`, [outF]), outF, inF, name, f16);
   const { layout, source: src } = asOfficialLayout(checkpoint);
   const D = c.hidden_size;
   const p = c.patch_size;
@@ -100,34 +104,38 @@ export function uploadDitWeights(alloc: Allocator, checkpoint: TensorSource, c: 
     const w = new Float32Array(total * D);
     const b = new Float32Array(total);
     let row = 0;
-    layers.forEach((i, j) => {
+    for (const [j, i] of layers.entries()) {
       const name = i < c.depth ? `blocks.${i}.adaLN_modulation.1` : 'final_layer.adaLN_modulation.1';
-      w.set(read(src, `${name}.weight`, [rows[j], D]), row * D);
-      b.set(read(src, `${name}.bias`, [rows[j]]), row);
+      w.set(await read(src, `${name}.weight`, [rows[j], D]), row * D);
+      b.set(await read(src, `${name}.bias`, [rows[j]]), row);
       row += rows[j];
-    });
+    }
     adaLN.push({ weight: ops.uploadLinear(alloc, w, b, total, D, `adaLN_modulation (layers ${first}..${first + layers.length - 1})`, f16), column: first * 6 * D });
   }
 
-  const pos = src.has('pos_embed') ? read(src, 'pos_embed', [1, T, D]) : sincosPosEmbed2d(D, gridSize(c));
+  const pos = src.has('pos_embed') ? await read(src, 'pos_embed', [1, T, D]) : sincosPosEmbed2d(D, gridSize(c));
+  const blocks: BlockWeights[] = [];
+  for (let i = 0; i < c.depth; i++) {
+    blocks.push({
+      qkv: await loadLinear(`blocks.${i}.attn.qkv`, 3 * D, D),
+      proj: await loadLinear(`blocks.${i}.attn.proj`, D, D),
+      fc1: await loadLinear(`blocks.${i}.mlp.fc1`, M, D),
+      fc2: await loadLinear(`blocks.${i}.mlp.fc2`, D, M),
+    });
+  }
   return {
     config: c,
     layout,
-    xEmbedWeight: alloc.upload(read(src, 'x_embedder.proj.weight', [D, c.in_channels, p, p]), [D, c.in_channels * p * p], 'x_embedder.proj.weight'),
-    xEmbedBias: alloc.upload(read(src, 'x_embedder.proj.bias', [D]), [D], 'x_embedder.proj.bias'),
+    xEmbedWeight: alloc.upload(await read(src, 'x_embedder.proj.weight', [D, c.in_channels, p, p]), [D, c.in_channels * p * p], 'x_embedder.proj.weight'),
+    xEmbedBias: alloc.upload(await read(src, 'x_embedder.proj.bias', [D]), [D], 'x_embedder.proj.bias'),
     posEmbed: alloc.upload(pos, [T, D], 'pos_embed'),
-    tFreqs: alloc.upload(ops.timestepFrequencies(FREQ_DIM), [FREQ_DIM / 2], 't_embedder.freqs'),
-    tMlp0: loadLinear('t_embedder.mlp.0', D, FREQ_DIM),
-    tMlp2: loadLinear('t_embedder.mlp.2', D, D),
-    labelTable: alloc.upload(read(src, 'y_embedder.embedding_table.weight', [labelRows(c), D]), [labelRows(c), D], 'y_embedder.embedding_table'),
+    tFreqs: alloc.upload(timestepFrequencies(FREQ_DIM), [FREQ_DIM / 2], 't_embedder.freqs'),
+    tMlp0: await loadLinear('t_embedder.mlp.0', D, FREQ_DIM),
+    tMlp2: await loadLinear('t_embedder.mlp.2', D, D),
+    labelTable: alloc.upload(await read(src, 'y_embedder.embedding_table.weight', [labelRows(c), D]), [labelRows(c), D], 'y_embedder.embedding_table'),
     adaLN,
-    blocks: Array.from({ length: c.depth }, (_, i) => ({
-      qkv: loadLinear(`blocks.${i}.attn.qkv`, 3 * D, D),
-      proj: loadLinear(`blocks.${i}.attn.proj`, D, D),
-      fc1: loadLinear(`blocks.${i}.mlp.fc1`, M, D),
-      fc2: loadLinear(`blocks.${i}.mlp.fc2`, D, M),
-    })),
-    finalLinear: loadLinear('final_layer.linear', p * p * Cout, D),
+    blocks,
+    finalLinear: await loadLinear('final_layer.linear', p * p * Cout, D),
   };
 }
 

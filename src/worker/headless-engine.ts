@@ -52,7 +52,7 @@ export class HeadlessEngine {
     const c = parseDitConfig(config);
     const file = SafetensorsFile.fromBytes(await fetchBytes(weightsUrl));
     const maxBindingBytes = Math.min(opts.maxBindingBytes ?? Infinity, ctx.gpu.limits.maxStorageBufferBindingSize);
-    const weights = uploadDitWeights(ctx.alloc, safetensorsSource(file), c, { f16: opts.f16, maxBindingBytes });
+    const weights = await uploadDitWeights(ctx.alloc, safetensorsSource(file), c, { f16: opts.f16, maxBindingBytes });
     const id = `dit-${this.models.size}`;
     this.models.set(id, new DitRunner(ctx.gpu, ctx.alloc, ctx.pipelines, weights));
     return id;

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { type DitConfig, outChannels } from '../../src/model/config.ts';
 import { safetensorsSource } from '../../src/model/safetensors-source.ts';
 import { SafetensorsFile, writeSafetensors } from '../../src/weights/safetensors.ts';
-import { ditForwardCpu } from '../reference/dit.ts';
+import { ditForwardCpu, materialize } from '../reference/dit.ts';
 import * as ref from '../reference/ops.ts';
 import { runCli } from '../support/cli.ts';
 import { relativeError } from '../support/compare.ts';
@@ -65,7 +65,7 @@ describe('dit forward on configurations without fixtures (CPU reference)', () =>
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const got = readOut(join(dir, 'out.safetensors'));
-      const src = safetensorsSource(SafetensorsFile.fromBytes(writeSafetensors(weights)));
+      const src = await materialize(safetensorsSource(SafetensorsFile.fromBytes(writeSafetensors(weights))));
       const { x, t, y } = randomDitInputs(c, N, 5);
       const want = ditForwardCpu(src, c, x, t, y);
       expect(got.entry('out').shape).toEqual([N, outChannels(c), c.input_size, c.input_size]);

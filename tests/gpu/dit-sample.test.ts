@@ -12,7 +12,7 @@ import { sampleLoop, type SamplerKind } from '../../src/sampling/loop.ts';
 import { initialLatent, seededStepNoise } from '../../src/sampling/noise.ts';
 import { SpacedDiffusion } from '../../src/sampling/schedule.ts';
 import { SafetensorsFile } from '../../src/weights/safetensors.ts';
-import { ditForwardCpu } from '../reference/dit.ts';
+import { ditForwardCpu, materialize } from '../reference/dit.ts';
 import { runCli } from '../support/cli.ts';
 import { relativeError } from '../support/compare.ts';
 import { fixture, loadJson, loadSafetensors, tensorSource } from '../support/fixtures.ts';
@@ -21,7 +21,7 @@ const TOL = 1e-4;
 const tmp = mkdtempSync(join(tmpdir(), 'dit-sample-'));
 const tiny = (f: string) => fixture(`dit/${f}`);
 const config = parseDitConfig(loadJson('dit/dit-tiny.config.json'));
-const weights = tensorSource('dit/dit-tiny.safetensors');
+const weights = await materialize(tensorSource('dit/dit-tiny.safetensors'));
 const LATENT = 4 * 8 * 8;
 
 function sampleArgs(output: string, extra: string[]): string[] {

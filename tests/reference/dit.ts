@@ -5,11 +5,28 @@
 import { headDim, labelRows, mlpHidden, numTokens, outChannels, type DitConfig } from '../../src/model/config.ts';
 import { sincosPosEmbed2d } from '../../src/model/pos-embed.ts';
 import type { TensorSource } from '../../src/model/tensor-source.ts';
+
+/** Every tensor of a (small) source in memory, under official names. */
+export type Tensors = Map<string, Float32Array>;
+
+export async function materialize(src: TensorSource): Promise<Tensors> {
+  const out: Tensors = new Map();
+  for (const name of src.names()) out.set(name, await src.float32(name));
+  return out;
+}
 import * as ref from './ops.ts';
 
 const f = (a: ArrayLike<number>) => Float32Array.from(a);
 
-export function ditForwardCpu(w: TensorSource, c: DitConfig, x: Float32Array, t: Float32Array, y: Int32Array): Float64Array {
+export function ditForwardCpu(tensors: Tensors, c: DitConfig, x: Float32Array, t: Float32Array, y: Int32Array): Float64Array {
+  const w = {
+    has: (name: string) => tensors.has(name),
+    float32: (name: string) => {
+      const v = tensors.get(name);
+      if (!v) throw new Error(`reference DiT: tensor "${name}" is missing`);
+      return v;
+    },
+  };
   const N = t.length;
   const D = c.hidden_size;
   const T = numTokens(c);
