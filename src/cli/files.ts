@@ -1,5 +1,7 @@
 /** Reading inputs and writing outputs for the command line; an output appears whole or not at all. */
 import { readFileSync, renameSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
+import { openFileSource } from '../weights/node-file-source.ts';
+import { openWeights } from '../weights/open-weights.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../weights/safetensors.ts';
 
 export function readInputFile(path: string, what: string): Uint8Array {
@@ -40,4 +42,17 @@ export function writeTensors(path: string, tensors: Record<string, { shape: numb
   const out: Record<string, TensorToWrite> = {};
   for (const [name, t] of Object.entries(tensors)) out[name] = { dtype: 'F32', shape: t.shape, data: t.data };
   writeFileAtomic(path, writeSafetensors(out));
+}
+
+/** Checks that a weights file exists and its header (or zip directory) is sound, reading no tensor data. */
+export async function checkWeightsFile(path: string, what: string): Promise<void> {
+  if (!existsSync(path)) throw new Error(`${what} file not found: ${path}`);
+  const source = await openFileSource(path);
+  try {
+    await openWeights(source);
+  } catch (e) {
+    throw new Error(`${what} ${path}: ${(e as Error).message}`);
+  } finally {
+    await (source as { close?: () => Promise<void> }).close?.();
+  }
 }

@@ -6,7 +6,7 @@ import { parseDitConfig } from '../model/config.ts';
 import { toFloat32, toInt32 } from '../weights/safetensors.ts';
 import type { BrowserHost } from '../host/browser-host.ts';
 import { numberOption, parseArgs, required, UsageError } from './args.ts';
-import { readJson, readSafetensors, writeTensors } from './files.ts';
+import { checkWeightsFile, readJson, readSafetensors, writeTensors } from './files.ts';
 
 export const FORWARD_OPTIONS = { values: ['weights', 'config', 'inputs', 'output', 'cfg', 'cfg-channels', 'chromium'], flags: ['intermediates', 'quiet', 'verbose'] };
 
@@ -23,7 +23,7 @@ export async function forwardCommand(argv: string[], startHost: () => Promise<Br
   const cfg = numberOption(a, 'cfg');
   const channels = a.values.get('cfg-channels') ?? '3';
   if (channels !== '3' && channels !== 'all') throw new UsageError(`--cfg-channels must be 3 or all, got "${channels}"`);
-  readSafetensors(weightsPath, 'weights'); // validate the header before starting the browser
+  await checkWeightsFile(weightsPath, 'weights'); // validate the header before starting the browser
 
   const host = await startHost();
   try {

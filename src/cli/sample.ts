@@ -10,7 +10,7 @@ import type { DitSampleRequest } from '../worker/headless-engine.ts';
 import type { NoiseSpec } from '../worker/noise-source.ts';
 import type { HostTensorF32 } from '../worker/tensors.ts';
 import { numberOption, parseArgs, required, UsageError } from './args.ts';
-import { readJson, readSafetensors, writeTensors } from './files.ts';
+import { checkWeightsFile, readJson, readSafetensors, writeTensors } from './files.ts';
 
 export const SAMPLERS: GpuSamplerKind[] = ['ddpm', 'ddim', 'dpm++'];
 
@@ -64,7 +64,7 @@ export async function sampleCommand(argv: string[], startHost: () => Promise<Bro
     if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got ${seed}`);
     noise = { seed };
   }
-  readSafetensors(weightsPath, 'weights');
+  await checkWeightsFile(weightsPath, 'weights');
 
   const host = await startHost();
   try {

@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { bundleEngine } from './bundle.ts';
+import type { ByteSource } from '../weights/source.ts';
 import { fromBytes, replaceArrays, resolveRefs, type BlobRef } from './wire.ts';
 
 export const CHROMIUM_FLAGS = [
@@ -40,6 +41,7 @@ const PAGE_HTML = '<!doctype html><meta charset="utf-8"><title>DiT engine</title
 export class BrowserHost {
   private readonly blobs = new Map<string, Uint8Array>();
   private readonly files = new Map<string, string>();
+  private readonly sources = new Map<string, ByteSource>();
 
   private constructor(
     private readonly server: http.Server,
@@ -77,6 +79,13 @@ export class BrowserHost {
     const token = randomUUID();
     this.files.set(token, path);
     return `${this.origin}/file/${token}`;
+  }
+
+  /** A URL under which the page can read any byte source (a cached download, a stream), with Range support. */
+  serveSource(source: ByteSource): string {
+    const token = randomUUID();
+    this.sources.set(token, source);
+    return `${this.origin}/source/${token}`;
   }
 
   /** Calls an engine method in the worker; typed arrays in args and results travel as blobs. */
@@ -126,6 +135,11 @@ export class BrowserHost {
       this.blobs.delete(id);
       return void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.byteLength }).end(bytes);
     }
+    if (path.startsWith('/source/')) {
+      const source = this.sources.get(path.slice(8));
+      if (!source) return void res.writeHead(404).end();
+      return serveSourceRange(req, res, source);
+    }
     if (path.startsWith('/file/')) {
       const file = this.files.get(path.slice(6));
       if (!file) return void res.writeHead(404).end();
@@ -133,6 +147,29 @@ export class BrowserHost {
     }
     res.writeHead(404).end();
   }
+}
+
+/** Parses `Range: bytes=a-b` against a size: null for the whole file, 'bad' when unsatisfiable. */
+function requestedRange(req: http.IncomingMessage, size: number): { start: number; end: number } | null | 'bad' {
+  const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+  if (!range) return null;
+  const start = Number(range[1]);
+  const end = range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+  return start >= size || start > end ? 'bad' : { start, end };
+}
+
+async function serveSourceRange(req: http.IncomingMessage, res: http.ServerResponse, source: ByteSource): Promise<void> {
+  const r = requestedRange(req, source.size);
+  const headers = { 'accept-ranges': 'bytes', 'content-type': 'application/octet-stream', ...(source.etag ? { etag: `"${source.etag}"` } : {}) };
+  if (r === 'bad') return void res.writeHead(416, { 'content-range': `bytes */${source.size}` }).end();
+  const { start, end } = r ?? { start: 0, end: source.size - 1 };
+  res.writeHead(r ? 206 : 200, { ...headers, 'content-length': end - start + 1, ...(r ? { 'content-range': `bytes ${start}-${end}/${source.size}` } : {}) });
+  const CHUNK = 16 * 2 ** 20;
+  for (let p = start; p <= end; p += CHUNK) {
+    const piece = await source.read(p, Math.min(end + 1, p + CHUNK));
+    if (!res.write(piece)) await new Promise((resolve) => res.once('drain', resolve));
+  }
+  res.end();
 }
 
 function serveRange(req: http.IncomingMessage, res: http.ServerResponse, file: string): void {

@@ -3,13 +3,11 @@
  * URL, run a forward on given tensors, run single kernels.
  */
 import { type DitConfig, parseDitConfig } from '../model/config.ts';
-import { uploadDitWeights } from '../model/dit.ts';
-import { safetensorsSource } from '../model/safetensors-source.ts';
-import { SafetensorsFile } from '../weights/safetensors.ts';
 import type { AdapterSummary } from './api.ts';
 import { DitRunner, type ForwardOptions } from './dit-runner.ts';
 import { adapterSummary, createGpuContext, type GpuContext } from './gpu-context.ts';
 import { type KernelResult, type KernelRun, runKernel } from './lab.ts';
+import { type DitLoadOptions, loadDit, urlSource } from './model-loader.ts';
 import type { HostTensorF32 } from './tensors.ts';
 import { SpacedDiffusion } from '../sampling/schedule.ts';
 import type { GpuSamplerKind } from '../sampling/step-coefficients.ts';
@@ -27,12 +25,6 @@ export interface DitSampleRequest {
   keepSamples?: boolean;
 }
 
-async function fetchBytes(url: string): Promise<Uint8Array> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`could not read ${url}: HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
-}
-
 export class HeadlessEngine {
   private ctx: GpuContext | null = null;
   private readonly models = new Map<string, DitRunner>();
@@ -46,15 +38,12 @@ export class HeadlessEngine {
     return adapterSummary((await this.context()).gpu);
   }
 
-  /** Loads DiT weights (safetensors, official or diffusers layout) and returns a model id. */
-  async loadDit(weightsUrl: string, config: DitConfig, opts: { f16?: boolean; maxBindingBytes?: number } = {}): Promise<string> {
+  /** Loads DiT weights (safetensors or PyTorch zip; official or diffusers layout) and returns a model id. */
+  async loadDit(weightsUrl: string, config: DitConfig, opts: DitLoadOptions = {}): Promise<string> {
     const ctx = await this.context();
-    const c = parseDitConfig(config);
-    const file = SafetensorsFile.fromBytes(await fetchBytes(weightsUrl));
-    const maxBindingBytes = Math.min(opts.maxBindingBytes ?? Infinity, ctx.gpu.limits.maxStorageBufferBindingSize);
-    const weights = await uploadDitWeights(ctx.alloc, safetensorsSource(file), c, { f16: opts.f16, maxBindingBytes });
+    const runner = await loadDit(ctx, await urlSource(weightsUrl), parseDitConfig(config), opts);
     const id = `dit-${this.models.size}`;
-    this.models.set(id, new DitRunner(ctx.gpu, ctx.alloc, ctx.pipelines, weights));
+    this.models.set(id, runner);
     return id;
   }
 

@@ -1,0 +1,33 @@
+/**
+ * From weight files to models on the GPU, the same way in every host: open the file (safetensors
+ * or PyTorch zip, by its first bytes), read the tensors one by one by range, upload them.
+ */
+import { checked } from '../gpu/device.ts';
+import type { DitConfig } from '../model/config.ts';
+import { uploadDitWeights } from '../model/dit.ts';
+import { indexedSource } from '../model/safetensors-source.ts';
+import { httpSource, probeUrl } from '../weights/http-source.ts';
+import { openWeights } from '../weights/open-weights.ts';
+import type { ByteSource } from '../weights/source.ts';
+import { DitRunner } from './dit-runner.ts';
+import type { GpuContext } from './gpu-context.ts';
+
+/** A URL (with Range support, or read front to back without) as a ByteSource. */
+export async function urlSource(url: string, signal?: AbortSignal): Promise<ByteSource> {
+  return httpSource(await probeUrl(url, { signal }), { signal });
+}
+
+export interface DitLoadOptions {
+  f16?: boolean;
+  /** A lower binding limit than the adapter's (tests use it to force split weights). */
+  maxBindingBytes?: number;
+  signal?: AbortSignal;
+}
+
+export async function loadDit(ctx: GpuContext, weights: ByteSource, config: DitConfig, opts: DitLoadOptions = {}): Promise<DitRunner> {
+  const opened = await openWeights(weights, { signal: opts.signal });
+  const maxBindingBytes = Math.min(opts.maxBindingBytes ?? Infinity, ctx.gpu.limits.maxStorageBufferBindingSize);
+  const uploaded = await checked(ctx.gpu, `uploading ${weights.name}`, () =>
+    uploadDitWeights(ctx.alloc, indexedSource(opened, weights, opts.signal), config, { f16: opts.f16, maxBindingBytes }));
+  return new DitRunner(ctx.gpu, ctx.alloc, ctx.pipelines, uploaded);
+}
