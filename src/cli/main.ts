@@ -1,6 +1,7 @@
 /** The `dit` command line: a thin host over the same engine worker the app uses. */
 import { BrowserHost } from '../host/browser-host.ts';
 import { UsageError } from './args.ts';
+import { decodeCommand } from './decode.ts';
 import { forwardCommand } from './forward.ts';
 
 const USAGE = `usage: dit <command> [options]
@@ -9,7 +10,7 @@ commands:
   forward   run the DiT forward on given inputs       (--weights --config --inputs --output [--cfg S] [--cfg-channels 3|all] [--intermediates])
   sample    sample latents with DDPM / DDIM / DPM++   (--weights --config --labels --respacing --sampler --cfg (--noise|--seed) --output)
   schedule  print a respaced diffusion schedule       (--respacing STR)
-  decode    decode latents with the SD VAE            (--weights --config --inputs --output [--tile N])
+  decode    decode latents with the SD VAE            (--weights --config --inputs --output [--tile N] [--intermediates])
   generate  class → PNG, end to end                   (--class ID_OR_NAME ... --output OUT.png)
 
 common options: --chromium PATH (or $DIT_CHROMIUM; default /usr/bin/chromium), --verbose`;
@@ -26,6 +27,9 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'forward':
         await forwardCommand(rest, hostStarter(rest));
+        return 0;
+      case 'decode':
+        await decodeCommand(rest, hostStarter(rest));
         return 0;
       case undefined:
       case '--help':
