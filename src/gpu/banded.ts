@@ -25,14 +25,6 @@ export interface BandedTensor {
 /** Values a band holds: B·C·rows·W. */
 export const bandValues = (t: BandedTensor, b: Band): number => t.shape[0] * t.shape[1] * b.rows * t.shape[3];
 
-/** Splits H rows into bands of `rowsPerBand` (the last one shorter). */
-export function evenBands(H: number, rowsPerBand: number): number[] {
-  if (!Number.isInteger(rowsPerBand) || rowsPerBand < 1) throw new Error(`band rows must be a positive integer, got ${rowsPerBand}`);
-  const out: number[] = [];
-  for (let r = 0; r < H; r += rowsPerBand) out.push(Math.min(rowsPerBand, H - r));
-  return out;
-}
-
 function checkBandRows(shape: Shape4, bandRows: number[], label: string): void {
   const total = bandRows.reduce((a, b) => a + b, 0);
   if (total !== shape[2] || bandRows.some((r) => !Number.isInteger(r) || r < 1)) {

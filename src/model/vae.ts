@@ -14,7 +14,7 @@ import type { BandedTensor } from '../gpu/banded.ts';
 import * as ops from '../gpu/ops.ts';
 import type { Program } from '../gpu/program.ts';
 import * as vops from '../gpu/vae-ops.ts';
-import { slotView, type VaeActivations } from './vae-plan.ts';
+import { slotView, type VaeActivations } from './vae-activations.ts';
 import type { AttentionWeights, ResnetWeights, UpBlockWeights, VaeWeights } from './vae-weights.ts';
 
 export const VAE_INTERMEDIATES = ['after_post_quant_conv', 'after_conv_in', 'after_mid_resnet_0', 'after_mid_attention', 'after_mid_block'] as const;

@@ -9,7 +9,8 @@ import { Program } from '../gpu/program.ts';
 import { type Allocator, readTensor } from '../gpu/tensor.ts';
 import { upscaleFactor, type VaeConfig } from '../model/vae-config.ts';
 import { type Capture, recordVaeDecode } from '../model/vae.ts';
-import { allocateVaeActivations, freeVaeActivations, planVaeDecode, type VaeActivations, type VaePlan } from '../model/vae-plan.ts';
+import { allocateVaeActivations, freeVaeActivations, type VaeActivations } from '../model/vae-activations.ts';
+import { planVaeDecode, type VaePlan } from '../model/vae-bands.ts';
 import type { VaeWeights } from '../model/vae-weights.ts';
 import type { HostTensorF32 } from './tensors.ts';
 
