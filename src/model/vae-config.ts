@@ -23,6 +23,12 @@ export const numUpBlocks = (c: VaeConfig): number => c.block_out_channels.length
 export const upscaleFactor = (c: VaeConfig): number => 2 ** (numUpBlocks(c) - 1);
 export const resnetsPerUpBlock = (c: VaeConfig): number => c.layers_per_block + 1;
 
+/** Names of the stages a decode can return besides `sample`, in order (the fixtures' io names). */
+export const vaeIntermediateNames = (c: VaeConfig): string[] => [
+  'after_post_quant_conv', 'after_conv_in', 'after_mid_resnet_0', 'after_mid_attention', 'after_mid_block',
+  ...Array.from({ length: numUpBlocks(c) }, (_, i) => `after_up_block_${i}`), 'after_conv_act',
+];
+
 /**
  * Channel widths present at resolution level L (L = 0: latent; up block i runs at level i and its
  * upsampler writes level i + 1): level 0 holds the latent and R0, level L ≥ 1 holds R[L-1] and R[L].

@@ -17,11 +17,6 @@ import * as vops from '../gpu/vae-ops.ts';
 import { slotView, type VaeActivations } from './vae-activations.ts';
 import type { AttentionWeights, ResnetWeights, UpBlockWeights, VaeWeights } from './vae-weights.ts';
 
-export const VAE_INTERMEDIATES = ['after_post_quant_conv', 'after_conv_in', 'after_mid_resnet_0', 'after_mid_attention', 'after_mid_block'] as const;
-/** Names of the captures a decode can return besides `sample` (up blocks: after_up_block_<i>). */
-export const vaeIntermediateNames = (upBlocks: number): string[] =>
-  [...VAE_INTERMEDIATES, ...Array.from({ length: upBlocks }, (_, i) => `after_up_block_${i}`), 'after_conv_act'];
-
 /** Receives a named activation as the decode passes it (to copy it out). */
 export type Capture = (name: string, t: BandedTensor) => void;
 
