@@ -54,11 +54,6 @@ export function allocateBanded(alloc: Allocator, shape: Shape4, bandRows: number
   return bandedView(shape, bandRows, tensors, label);
 }
 
-/** A whole tensor [B, C, H, W] as a one-band BandedTensor. */
-export function asBanded(t: Tensor, shape: Shape4): BandedTensor {
-  return bandedView(shape, [shape[2]], [t], t.label);
-}
-
 /** The band holding image row r. */
 export function bandIndexOf(t: BandedTensor, r: number): number {
   const i = t.bands.findIndex((b) => r >= b.row0 && r < b.row0 + b.rows);
@@ -67,7 +62,7 @@ export function bandIndexOf(t: BandedTensor, r: number): number {
 }
 
 /** Host side: the rows row0 .. row0 + rows of an NCHW array, as a contiguous [B, C, rows, W] array. */
-export function sliceRows(data: Float32Array, shape: Shape4, row0: number, rows: number): Float32Array {
+function sliceRows(data: Float32Array, shape: Shape4, row0: number, rows: number): Float32Array {
   const [B, C, H, W] = shape;
   const out = new Float32Array(B * C * rows * W);
   for (let nc = 0; nc < B * C; nc++) out.set(data.subarray((nc * H + row0) * W, (nc * H + row0 + rows) * W), nc * rows * W);
@@ -75,7 +70,7 @@ export function sliceRows(data: Float32Array, shape: Shape4, row0: number, rows:
 }
 
 /** Host side: the inverse of sliceRows for every band, giving the whole [B, C, H, W] array. */
-export function joinBands(shape: Shape4, bands: { row0: number; rows: number; data: Float32Array }[]): Float32Array {
+function joinBands(shape: Shape4, bands: { row0: number; rows: number; data: Float32Array }[]): Float32Array {
   const [B, C, H, W] = shape;
   const out = new Float32Array(B * C * H * W);
   for (const b of bands) {
