@@ -8,7 +8,7 @@
  *   sample = conv3x3(SiLU(GroupNorm(h)); conv_out)
  *
  * This file says what is computed; src/gpu/vae-ops.ts records how. Activations are row-banded
- * (vae-plan.ts) and rotate through three buffers: each box takes the free slots it needs.
+ * (vae-bands.ts, vae-activations.ts) and rotate through three buffers: each box takes the free slots it needs.
  */
 import type { BandedTensor } from '../gpu/banded.ts';
 import * as ops from '../gpu/ops.ts';
