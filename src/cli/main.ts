@@ -41,8 +41,9 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`dit ${command ?? ''}: ${msg.split('\n')[0]}\n`);
-    if (e instanceof UsageError) process.stderr.write('run `dit --help` for usage\n');
+    // One line, whatever failed (a usage error carries the hint on the same line).
+    const hint = e instanceof UsageError ? ' (run `dit --help` for usage)' : '';
+    process.stderr.write(`dit ${command ?? ''}: ${msg.split('\n')[0]}${hint}\n`);
     return e instanceof UsageError ? 2 : 1;
   }
 }
