@@ -1,6 +1,7 @@
 /** The `dit` command line: a thin host over the same engine worker the app uses. */
 import { BrowserHost } from '../host/browser-host.ts';
 import { UsageError } from './args.ts';
+import { decodeCommand } from './decode.ts';
 import { forwardCommand } from './forward.ts';
 import { generateCommand } from './generate.ts';
 import { sampleCommand } from './sample.ts';
@@ -12,7 +13,7 @@ commands:
   forward   run the DiT forward on given inputs       (--weights --config --inputs --output [--cfg S] [--cfg-channels 3|all] [--intermediates])
   sample    sample latents with DDPM / DDIM / DPM++   (--weights --config --labels --respacing --sampler --cfg (--noise|--seed) --output)
   schedule  print a respaced diffusion schedule       (--respacing STR)
-  decode    decode latents with the SD VAE            (--weights --config --inputs --output [--tile N])
+  decode    decode latents with the SD VAE            (--weights --config --inputs --output [--tile N] [--intermediates])
   generate  class → PNG, end to end                   (--class ID_OR_NAME ... --output OUT.png)
 
 common options: --chromium PATH (or $DIT_CHROMIUM; default /usr/bin/chromium), --verbose`;
@@ -39,6 +40,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'schedule':
         scheduleCommand(rest);
         return 0;
+      case 'decode':
+        await decodeCommand(rest, hostStarter(rest));
+        return 0;
       case undefined:
       case '--help':
       case 'help':
@@ -49,8 +53,9 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`dit ${command ?? ''}: ${msg.split('\n')[0]}\n`);
-    if (e instanceof UsageError) process.stderr.write('run `dit --help` for usage\n');
+    // One line, whatever failed (a usage error carries the hint on the same line).
+    const hint = e instanceof UsageError ? ' (run `dit --help` for usage)' : '';
+    process.stderr.write(`dit ${command ?? ''}: ${msg.split('\n')[0]}${hint}\n`);
     return e instanceof UsageError ? 2 : 1;
   }
 }

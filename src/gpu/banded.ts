@@ -25,14 +25,6 @@ export interface BandedTensor {
 /** Values a band holds: B·C·rows·W. */
 export const bandValues = (t: BandedTensor, b: Band): number => t.shape[0] * t.shape[1] * b.rows * t.shape[3];
 
-/** Splits H rows into bands of `rowsPerBand` (the last one shorter). */
-export function evenBands(H: number, rowsPerBand: number): number[] {
-  if (!Number.isInteger(rowsPerBand) || rowsPerBand < 1) throw new Error(`band rows must be a positive integer, got ${rowsPerBand}`);
-  const out: number[] = [];
-  for (let r = 0; r < H; r += rowsPerBand) out.push(Math.min(rowsPerBand, H - r));
-  return out;
-}
-
 function checkBandRows(shape: Shape4, bandRows: number[], label: string): void {
   const total = bandRows.reduce((a, b) => a + b, 0);
   if (total !== shape[2] || bandRows.some((r) => !Number.isInteger(r) || r < 1)) {
@@ -62,11 +54,6 @@ export function allocateBanded(alloc: Allocator, shape: Shape4, bandRows: number
   return bandedView(shape, bandRows, tensors, label);
 }
 
-/** A whole tensor [B, C, H, W] as a one-band BandedTensor. */
-export function asBanded(t: Tensor, shape: Shape4): BandedTensor {
-  return bandedView(shape, [shape[2]], [t], t.label);
-}
-
 /** The band holding image row r. */
 export function bandIndexOf(t: BandedTensor, r: number): number {
   const i = t.bands.findIndex((b) => r >= b.row0 && r < b.row0 + b.rows);
@@ -75,7 +62,7 @@ export function bandIndexOf(t: BandedTensor, r: number): number {
 }
 
 /** Host side: the rows row0 .. row0 + rows of an NCHW array, as a contiguous [B, C, rows, W] array. */
-export function sliceRows(data: Float32Array, shape: Shape4, row0: number, rows: number): Float32Array {
+function sliceRows(data: Float32Array, shape: Shape4, row0: number, rows: number): Float32Array {
   const [B, C, H, W] = shape;
   const out = new Float32Array(B * C * rows * W);
   for (let nc = 0; nc < B * C; nc++) out.set(data.subarray((nc * H + row0) * W, (nc * H + row0 + rows) * W), nc * rows * W);
@@ -83,7 +70,7 @@ export function sliceRows(data: Float32Array, shape: Shape4, row0: number, rows:
 }
 
 /** Host side: the inverse of sliceRows for every band, giving the whole [B, C, H, W] array. */
-export function joinBands(shape: Shape4, bands: { row0: number; rows: number; data: Float32Array }[]): Float32Array {
+function joinBands(shape: Shape4, bands: { row0: number; rows: number; data: Float32Array }[]): Float32Array {
   const [B, C, H, W] = shape;
   const out = new Float32Array(B * C * H * W);
   for (const b of bands) {

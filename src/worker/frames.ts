@@ -3,7 +3,7 @@
  * the linear latent→RGB map for latent models, or directly for pixel-space models) and the final
  * image, as RGBA8 read back once per frame.
  */
-import { asBanded, type Shape4 } from '../gpu/banded.ts';
+import { bandedView, type Shape4 } from '../gpu/banded.ts';
 import type { Gpu } from '../gpu/device.ts';
 import type { PipelineCache } from '../gpu/kernel.ts';
 import { Program } from '../gpu/program.ts';
@@ -33,7 +33,7 @@ export class FrameMaker {
     this.rgba = alloc.tensor([h * w], 'frame-rgba');
     this.prog = new Program(gpu, pipelines, alloc);
     if (latent) latentPreview(this.prog, source, this.rgba, { batch: 1, height: h, width: w, upscale: 1 }, LATENT_RGB_MATRIX, LATENT_RGB_BIAS);
-    else toRgba(this.prog, asBanded(source, shape), this.rgba);
+    else toRgba(this.prog, bandedView(shape, [shape[2]], [source], source.label), this.rgba);
     this.prog.finish();
   }
 

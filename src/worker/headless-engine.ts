@@ -7,12 +7,13 @@ import type { AdapterSummary } from './api.ts';
 import { DitRunner, type ForwardOptions } from './dit-runner.ts';
 import { adapterSummary, createGpuContext, type GpuContext } from './gpu-context.ts';
 import { type KernelResult, type KernelRun, runKernel } from './lab.ts';
-import { type DitLoadOptions, loadDit, urlSource } from './model-loader.ts';
+import { type DitLoadOptions, loadDit, loadVae, urlSource } from './model-loader.ts';
 import type { HostTensorF32 } from './tensors.ts';
 import { SpacedDiffusion } from '../sampling/schedule.ts';
 import type { GpuSamplerKind } from '../sampling/step-coefficients.ts';
 import { initialNoise, type NoiseSpec, stepNoiseProvider } from './noise-source.ts';
 import { SampleRunner } from './sample-runner.ts';
+import { type DecodedImage, type VaeDecodeOptions, VaeRunner } from './vae-runner.ts';
 
 export interface DitSampleRequest {
   labels: Int32Array;
@@ -28,6 +29,7 @@ export interface DitSampleRequest {
 export class HeadlessEngine {
   private ctx: GpuContext | null = null;
   private readonly models = new Map<string, DitRunner>();
+  private readonly vaes = new Map<string, VaeRunner>();
 
   private async context(): Promise<GpuContext> {
     this.ctx ??= await createGpuContext();
@@ -76,6 +78,31 @@ export class HeadlessEngine {
     const runner = this.models.get(modelId);
     if (!runner) throw new Error(`no model "${modelId}" is loaded`);
     return runner;
+  }
+
+  /** Loads SD-VAE decoder weights (diffusers, legacy diffusers or original LDM names) and returns a model id. */
+  async loadVae(weightsUrl: string, config: unknown): Promise<string> {
+    const ctx = await this.context();
+    const runner = await loadVae(ctx, await urlSource(weightsUrl), config);
+    const id = `vae-${this.vaes.size}`;
+    this.vaes.set(id, runner);
+    return id;
+  }
+
+  private vae(id: string): VaeRunner {
+    const runner = this.vaes.get(id);
+    if (!runner) throw new Error(`no VAE "${id}" is loaded`);
+    return runner;
+  }
+
+  /** decode(z) = decoder(post_quant_conv(z)); z is the latent already divided by the scaling factor. */
+  async vaeDecode(id: string, z: HostTensorF32, opts: VaeDecodeOptions = {}): Promise<Record<string, HostTensorF32>> {
+    return this.vae(id).decode(z, opts);
+  }
+
+  /** decode(z) as one RGBA8 image per sample. */
+  async vaeDecodeImages(id: string, z: HostTensorF32, opts: VaeDecodeOptions = {}): Promise<DecodedImage[]> {
+    return this.vae(id).decodeToImages(z, opts);
   }
 
   async runKernel(run: KernelRun): Promise<KernelResult> {

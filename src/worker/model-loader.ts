@@ -9,7 +9,10 @@ import { indexedSource } from '../model/safetensors-source.ts';
 import { httpSource, probeUrl } from '../weights/http-source.ts';
 import { openWeights } from '../weights/open-weights.ts';
 import type { ByteSource } from '../weights/source.ts';
+import { parseVaeConfig } from '../model/vae-config.ts';
+import { uploadVaeWeights } from '../model/vae-weights.ts';
 import { DitRunner } from './dit-runner.ts';
+import { VaeRunner } from './vae-runner.ts';
 import type { GpuContext } from './gpu-context.ts';
 
 /** A URL (with Range support, or read front to back without) as a ByteSource. */
@@ -30,4 +33,12 @@ export async function loadDit(ctx: GpuContext, weights: ByteSource, config: DitC
   const uploaded = await checked(ctx.gpu, `uploading ${weights.name}`, () =>
     uploadDitWeights(ctx.alloc, indexedSource(opened, weights, opts.signal), config, { f16: opts.f16, maxBindingBytes }));
   return new DitRunner(ctx.gpu, ctx.alloc, ctx.pipelines, uploaded);
+}
+
+/** The SD-VAE decoder (diffusers, legacy diffusers or original LDM names; safetensors or PyTorch zip). */
+export async function loadVae(ctx: GpuContext, weights: ByteSource, config: unknown, signal?: AbortSignal): Promise<VaeRunner> {
+  const c = parseVaeConfig(config);
+  const opened = await openWeights(weights, { signal });
+  const uploaded = await checked(ctx.gpu, `uploading ${weights.name}`, () => uploadVaeWeights(ctx.alloc, indexedSource(opened, weights, signal), c));
+  return new VaeRunner(ctx.gpu, ctx.alloc, ctx.pipelines, uploaded);
 }

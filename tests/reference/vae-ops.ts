@@ -2,26 +2,26 @@
  * Plain CPU versions of the VAE kernels (shaders/conv2d.wgsl, group_norm.wgsl, ...), in float64
  * accumulation over whole NCHW tensors: what each kernel must compute, written the obvious way.
  */
-import { attention } from './ops.ts';
-
 export type Arr = ArrayLike<number>;
 
 /** PyTorch Conv2d (cross-correlation), k = 3 with zero padding 1 or k = 1; w [Cout, Cin, k, k]. */
 export function conv2d(x: Arr, w: Arr, b: Arr, B: number, Cin: number, H: number, W: number, Cout: number, k: 1 | 3): Float64Array {
   const out = new Float64Array(B * Cout * H * W);
   const pad = (k - 1) / 2;
-  for (let n = 0; n < B; n++) for (let o = 0; o < Cout; o++) for (let y = 0; y < H; y++) for (let xx = 0; xx < W; xx++) {
-    let s = b[o];
-    for (let i = 0; i < Cin; i++) for (let ky = 0; ky < k; ky++) {
-      const iy = y + ky - pad;
-      if (iy < 0 || iy >= H) continue;
-      for (let kx = 0; kx < k; kx++) {
-        const ix = xx + kx - pad;
-        if (ix < 0 || ix >= W) continue;
-        s += w[((o * Cin + i) * k + ky) * k + kx] * x[((n * Cin + i) * H + iy) * W + ix];
+  const HW = H * W;
+  for (let n = 0; n < B; n++) for (let o = 0; o < Cout; o++) {
+    const acc = out.subarray((n * Cout + o) * HW, (n * Cout + o + 1) * HW);
+    acc.fill(b[o]);
+    for (let i = 0; i < Cin; i++) for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) {
+      const wv = w[((o * Cin + i) * k + ky) * k + kx];
+      const x0 = Math.max(0, pad - kx);
+      const x1 = Math.min(W, W + pad - kx);
+      for (let y = Math.max(0, pad - ky); y < Math.min(H, H + pad - ky); y++) {
+        const src = (n * Cin + i) * HW + (y + ky - pad) * W + kx - pad;
+        const dst = y * W;
+        for (let xx = x0; xx < x1; xx++) acc[dst + xx] += wv * x[src + xx];
       }
     }
-    out[((n * Cout + o) * H + y) * W + xx] = s;
   }
   return out;
 }
@@ -76,8 +76,27 @@ export function tokensToNchw(tokens: Arr, B: number, C: number, H: number, W: nu
 }
 
 /** o[B·N, C] = softmax(q kᵀ / √C) v per sample, from qkv rows [B·N, 3C] (one head of dim C). */
-export function singleHeadAttention(qkv: Float32Array, B: number, N: number, C: number): Float64Array {
-  return attention(qkv, B, N, 1, C);
+export function singleHeadAttention(qkv: Arr, B: number, N: number, C: number): Float64Array {
+  const o = new Float64Array(B * N * C);
+  const scale = 1 / Math.sqrt(C);
+  const s = new Float64Array(N);
+  const row = (b: number, t: number) => (b * N + t) * 3 * C;
+  for (let b = 0; b < B; b++) for (let i = 0; i < N; i++) {
+    let max = -Infinity;
+    for (let j = 0; j < N; j++) {
+      let dot = 0;
+      for (let c = 0; c < C; c++) dot += qkv[row(b, i) + c] * qkv[row(b, j) + C + c];
+      s[j] = dot * scale;
+      max = Math.max(max, s[j]);
+    }
+    let sum = 0;
+    for (let j = 0; j < N; j++) { s[j] = Math.exp(s[j] - max); sum += s[j]; }
+    for (let j = 0; j < N; j++) {
+      const p = s[j] / sum;
+      for (let c = 0; c < C; c++) o[(b * N + i) * C + c] += p * qkv[row(b, j) + 2 * C + c];
+    }
+  }
+  return o;
 }
 
 /** y[M, N] = x[M, K] · w[N, K]ᵀ + b. */
