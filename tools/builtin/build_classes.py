@@ -281,14 +281,15 @@ EXTRA = [
 
 
 def load_names(path):
+    """Parse `{0: 'tench, Tinca tinca', ...}`; long names are split into
+    'part ' + 'part' concatenations in the JS source."""
     text = open(path, encoding="utf-8").read()
+    q = r"'(?:[^'\\]|\\.)*'"
     names = {}
-    for m in re.finditer(r"(\d+)\s*:\s*'((?:[^'\\]|\\.)*)'", text):
-        names[int(m.group(1))] = m.group(2).replace("\\'", "'")
-    if len(names) != 1000:
-        for m in re.finditer(r'(\d+)\s*:\s*"((?:[^"\\]|\\.)*)"', text):
-            names[int(m.group(1))] = m.group(2).replace('\\"', '"')
-    assert len(names) == 1000, f"parsed {len(names)} names"
+    for m in re.finditer(r"(\d+)\s*:\s*((?:%s\s*\+\s*)*%s)" % (q, q), text):
+        parts = re.findall(q, m.group(2))
+        names[int(m.group(1))] = "".join(p[1:-1].replace("\\'", "'") for p in parts)
+    assert len(names) == 1000 and sorted(names) == list(range(1000)), f"parsed {len(names)} names"
     return names
 
 

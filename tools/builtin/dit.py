@@ -412,13 +412,19 @@ class GaussianDiffusion:
         return {"loss": mse + vb, "mse": mse, "vb": vb}
 
     @torch.no_grad()
-    def p_sample_loop(self, model_fn, shape, noise, clip_denoised=True, generator=None):
+    def p_sample_loop(self, model_fn, shape, noise, clip_denoised=True, generator=None, step_noise=None,
+                      trace=None):
+        """DDPM ancestral sampling. step_noise: optional list of per-step noise
+        tensors (in sampling order) instead of drawing from `generator`;
+        trace: optional list that receives (sample, pred_xstart) per step."""
         x = noise
-        for i in reversed(range(self.num_timesteps)):
+        for k, i in enumerate(reversed(range(self.num_timesteps))):
             t = torch.full((shape[0],), i, dtype=torch.long)
             out = model_fn(x, self.model_t(t))
-            mean, log_var, _ = self.p_mean_variance_from_output(out, x, t, clip_denoised)
-            z = torch.randn(x.shape, generator=generator)
+            mean, log_var, pred_xstart = self.p_mean_variance_from_output(out, x, t, clip_denoised)
+            z = step_noise[k] if step_noise is not None else torch.randn(x.shape, generator=generator)
             nonzero = (t != 0).float().view(-1, *([1] * (x.dim() - 1)))
             x = mean + nonzero * torch.exp(0.5 * log_var) * z
+            if trace is not None:
+                trace.append((x, pred_xstart))
         return x
