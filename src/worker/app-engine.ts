@@ -1,66 +1,64 @@
 /**
- * The engine behind the app's worker (EngineApi): loads a model, generates an image for a class
- * with live previews, cancels, and turns every failure into an Error with a message.
+ * The engine behind the app's worker (EngineApi): loads a model (the built-in one, a Hub repo,
+ * URLs or local files), generates an image for a class with a live preview per step, decodes the
+ * final latent with the VAE, cancels, and turns every failure into an Error with a message.
  */
 import { transfer } from 'comlink';
-import { checked } from '../gpu/device.ts';
-import { parseDitConfig, type DitConfig } from '../model/config.ts';
-import { uploadDitWeights } from '../model/dit.ts';
-import { safetensorsSource } from '../model/safetensors-source.ts';
-import { SafetensorsFile } from '../weights/safetensors.ts';
+import { isQuotaError, type WeightsStore } from '../weights/cache.ts';
+import { openIdbStore } from '../weights/idb-store.ts';
+import { openOpfsStore, opfsAvailable } from '../weights/opfs-store.ts';
 import type { AdapterSummary, EngineApi, Frame, GenerateParams, GenerateResult, LoadProgress, ModelInfo, ModelSpec, StepUpdate } from './api.ts';
-import { DitRunner } from './dit-runner.ts';
+import type { DitRunner } from './dit-runner.ts';
 import { FrameMaker } from './frames.ts';
 import { adapterSummary, createGpuContext, type GpuContext } from './gpu-context.ts';
+import { loadDit, loadVae } from './model-loader.ts';
+import { resolveModelFiles } from './model-sources.ts';
 import { initialNoise, stepNoiseProvider } from './noise-source.ts';
 import { SampleRunner } from './sample-runner.ts';
+import { readTensor } from '../gpu/tensor.ts';
+import type { VaeRunner } from './vae-runner.ts';
 
 interface LoadedModel {
+  key: string;
   info: ModelInfo;
   dit: DitRunner;
+  vae: VaeRunner | null;
 }
 
-/** Reads a URL whole, reporting progress. */
-async function fetchWithProgress(url: string, file: string, onProgress?: (p: LoadProgress) => void): Promise<Uint8Array> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`could not download ${file} from ${url}: HTTP ${res.status}`);
-  const total = Number(res.headers.get('content-length') ?? 0);
-  if (!res.body) return new Uint8Array(await res.arrayBuffer());
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let loaded = 0;
-  const t0 = performance.now();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.byteLength;
-    const seconds = (performance.now() - t0) / 1000;
-    const rate = seconds > 0 ? loaded / seconds : 0;
-    onProgress?.({ file, loadedBytes: loaded, totalBytes: total || loaded, bytesPerSecond: rate, etaSeconds: rate > 0 && total ? (total - loaded) / rate : 0, fromCache: false });
-  }
-  const out = new Uint8Array(loaded);
-  let o = 0;
-  for (const c of chunks) { out.set(c, o); o += c.byteLength; }
-  return out;
-}
-
-function knownClassIds(raw: unknown): number[] {
-  const list = Array.isArray(raw) ? raw : Array.isArray((raw as { classes?: unknown })?.classes) ? (raw as { classes: unknown[] }).classes : [];
-  return list.map((e) => (typeof e === 'number' ? e : (e as { class_id?: number; id?: number }).class_id ?? (e as { id?: number }).id)).filter((n): n is number => Number.isInteger(n));
+function abortError(): Error {
+  const e = new Error('cancelled');
+  e.name = 'AbortError';
+  return e;
 }
 
 export class AppEngine implements EngineApi {
   private ctx: GpuContext | null = null;
   private model: LoadedModel | null = null;
   private abort: AbortController | null = null;
+  private store: Promise<WeightsStore | null> | null = null;
 
   /** `builtinBase`: the URL folder holding the built-in model's files. */
   constructor(private readonly builtinBase: string) {}
 
   private async context(): Promise<GpuContext> {
+    if (this.ctx?.gpu.lostReason) this.ctx = null; // a lost device: start over with a new one
     this.ctx ??= await createGpuContext();
     return this.ctx;
+  }
+
+  /** The browser cache for downloads: OPFS, else IndexedDB, else none (downloads are streamed). */
+  private cache(): Promise<WeightsStore | null> {
+    this.store ??= (async () => {
+      try {
+        if (opfsAvailable()) return await openOpfsStore();
+      } catch { /* fall through to IndexedDB */ }
+      try {
+        return await openIdbStore();
+      } catch {
+        return null;
+      }
+    })();
+    return this.store;
   }
 
   async init(): Promise<AdapterSummary> {
@@ -68,33 +66,46 @@ export class AppEngine implements EngineApi {
   }
 
   async load(spec: ModelSpec, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+    const key = JSON.stringify(spec.kind === 'files' ? { kind: 'files', name: (spec.transformer as File).name, size: spec.transformer.size } : spec);
+    if (this.model?.key === key) return this.model.info;
     const ctx = await this.context();
-    if (spec.kind !== 'builtin' && spec.kind !== 'urls') {
-      throw new Error(`loading ${spec.kind === 'hub' ? `${spec.repo} from the Hub` : 'local files'} needs the VAE and the Hub loader, which this build does not include yet`);
+    this.abort?.abort();
+    const abort = new AbortController();
+    this.abort = abort;
+    try {
+      const store = spec.kind === 'hub' || spec.kind === 'urls' ? await this.cache() : null;
+      const progress = onProgress ? async (p: LoadProgress) => { await onProgress({ ...p, etaSeconds: Number.isFinite(p.etaSeconds) ? p.etaSeconds : 0 }); } : undefined;
+      const files = await resolveModelFiles(spec, { builtinBase: this.builtinBase, store, onProgress: progress, signal: abort.signal });
+      const f16 = spec.kind !== 'builtin' && spec.dtype === 'f16';
+      this.release();
+      const dit = await loadDit(ctx, files.transformer, files.config, { f16, signal: abort.signal });
+      const vae = files.vae ? await loadVae(ctx, files.vae.weights, files.vae.config, abort.signal) : null;
+      if (!vae && files.config.in_channels !== 3) throw new Error(`this model denoises ${files.config.in_channels}-channel latents and needs a VAE to make an image`);
+      const scale = vae ? 2 ** (vae.config.block_out_channels.length - 1) : 1;
+      const info: ModelInfo = {
+        id: key,
+        name: files.name,
+        imageSize: files.config.input_size * scale,
+        numClasses: files.config.num_classes,
+        knownClasses: files.knownClasses,
+        license: files.license,
+        cached: files.cached,
+      };
+      this.model = { key, info, dit, vae };
+      return info;
+    } catch (e) {
+      if (abort.signal.aborted) throw abortError();
+      if (isQuotaError(e)) throw new Error(`the browser's storage is full: ${(e as Error).message}`);
+      throw e;
+    } finally {
+      if (this.abort === abort) this.abort = null;
     }
-    const base = this.builtinBase.endsWith('/') ? this.builtinBase : `${this.builtinBase}/`;
-    const urls = spec.kind === 'builtin'
-      ? { weights: `${base}dit-builtin.safetensors`, config: `${base}config.json`, classes: `${base}classes.json` }
-      : { weights: spec.transformerUrl, config: spec.transformerConfigUrl, classes: undefined };
-    if (!urls.config) throw new Error('a transformer config URL is needed');
-    const config: DitConfig = parseDitConfig(await (await fetch(urls.config)).json());
-    const bytes = await fetchWithProgress(urls.weights, 'dit-builtin.safetensors', onProgress);
-    const known = urls.classes ? knownClassIds(await (await fetch(urls.classes)).json()) : undefined;
-    const weights = await checked(ctx.gpu, 'uploading the weights', () => uploadDitWeights(ctx.alloc, safetensorsSource(SafetensorsFile.fromBytes(bytes)), config));
-    if (config.in_channels !== 3) throw new Error('latent-space models need the VAE, which this build does not include yet');
-    this.model = {
-      dit: new DitRunner(ctx.gpu, ctx.alloc, ctx.pipelines, weights),
-      info: {
-        id: spec.kind === 'builtin' ? 'builtin' : urls.weights,
-        name: spec.kind === 'builtin' ? `Built-in (offline, ${known?.length ?? config.num_classes} classes)` : 'DiT',
-        imageSize: config.input_size,
-        numClasses: config.num_classes,
-        knownClasses: known,
-        license: spec.kind === 'builtin' ? 'Trained by DiT Studio on Noto Color Emoji (SIL OFL 1.1)' : 'see the model card',
-        cached: false,
-      },
-    };
-    return this.model.info;
+  }
+
+  /** Frees the loaded model's GPU memory. */
+  private release(): void {
+    this.model = null;
+    this.ctx?.alloc.freeAll();
   }
 
   async generate(params: GenerateParams, onStep?: (s: StepUpdate) => void): Promise<GenerateResult> {
@@ -103,30 +114,35 @@ export class AppEngine implements EngineApi {
     const ctx = await this.context();
     const c = model.dit.config;
     if (!Number.isInteger(params.classId) || params.classId < 0 || params.classId >= c.num_classes) throw new Error(`class ${params.classId} is outside 0..${c.num_classes - 1}`);
+    if (!Number.isInteger(params.steps) || params.steps < 1 || params.steps > 1000) throw new Error(`steps must be 1..1000, got ${params.steps}`);
     this.abort?.abort();
     const abort = new AbortController();
     this.abort = abort;
-    const latent = c.in_channels * c.input_size ** 2;
+    const latentSize = c.in_channels * c.input_size ** 2;
     const noise = { seed: params.seed };
     const t0 = performance.now();
     const runner = new SampleRunner(ctx.gpu, ctx.alloc, ctx.pipelines, model.dit.weights);
     const shape: [number, number, number, number] = [1, c.in_channels, c.input_size, c.input_size];
-    const respacing = String(params.steps);
+    const isLatent = model.vae !== null;
     let preview: FrameMaker | null = null;
-    let image: Frame | null = null;
+    let finalPixels: Frame | null = null;
+    let finalLatent: Float32Array | null = null;
     try {
       const stochastic = params.sampler === 'ddpm';
       await runner.sample({
-        labels: Int32Array.of(params.classId), z: initialNoise(noise, latent), respacing, sampler: params.sampler,
-        cfgScale: params.cfgScale, stepNoise: stepNoiseProvider(noise, latent, 1, (k) => stochastic && k !== params.steps - 1),
+        labels: Int32Array.of(params.classId), z: initialNoise(noise, latentSize), respacing: String(params.steps), sampler: params.sampler,
+        cfgScale: params.cfgScale, stepNoise: stepNoiseProvider(noise, latentSize, 1, (k) => stochastic && k !== params.steps - 1),
         signal: abort.signal,
         onStep: async (k, total, x0, sample) => {
-          preview ??= new FrameMaker(ctx.gpu, ctx.alloc, ctx.pipelines, x0, shape, c.in_channels === 4);
+          preview ??= new FrameMaker(ctx.gpu, ctx.alloc, ctx.pipelines, x0, shape, isLatent);
           if (k === total - 1) {
-            // The runner frees its buffers when it returns: take the final image now.
-            const last = new FrameMaker(ctx.gpu, ctx.alloc, ctx.pipelines, sample, shape, c.in_channels === 4);
-            image = await last.frame();
-            last.destroy();
+            // The runner frees its buffers when it returns: take the final sample now.
+            if (isLatent) finalLatent = (await readTensor(ctx.gpu, sample)).slice(0, latentSize);
+            else {
+              const last = new FrameMaker(ctx.gpu, ctx.alloc, ctx.pipelines, sample, shape, false);
+              finalPixels = await last.frame();
+              last.destroy();
+            }
           }
           if (!onStep) return;
           const frame = await preview.frame();
@@ -134,9 +150,20 @@ export class AppEngine implements EngineApi {
           await onStep(transfer({ step: k + 1, total, preview: frame, stepsPerSecond: (k + 1) / seconds }, [frame.rgba.buffer]));
         },
       });
-      const done = image as Frame | null;
-      if (!done) throw new Error('sampling finished without a final image');
-      return transfer({ image: done, params, modelId: model.info.id, elapsedMs: performance.now() - t0 }, [done.rgba.buffer]);
+      let image = finalPixels as Frame | null;
+      const latent = finalLatent as Float32Array | null;
+      if (model.vae && latent) {
+        if (abort.signal.aborted) throw abortError();
+        const scaling = model.vae.config.scaling_factor;
+        const z = { shape: [...shape], data: latent.map((v) => v / scaling) };
+        const [decoded] = await model.vae.decodeToImages(z);
+        image = { width: decoded.width, height: decoded.height, rgba: decoded.rgba };
+      }
+      if (!image) throw new Error('sampling finished without a final image');
+      return transfer({ image, params, modelId: model.info.id, elapsedMs: performance.now() - t0 }, [image.rgba.buffer]);
+    } catch (e) {
+      if (abort.signal.aborted || (e as Error).name === 'AbortError') throw abortError();
+      throw e;
     } finally {
       (preview as FrameMaker | null)?.destroy();
       if (this.abort === abort) this.abort = null;
@@ -148,6 +175,7 @@ export class AppEngine implements EngineApi {
   }
 
   async clearCache(): Promise<void> {
-    // Nothing is cached by this build: the built-in model ships with the app.
+    const store = await this.cache();
+    await store?.clear();
   }
 }
