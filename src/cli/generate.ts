@@ -11,9 +11,12 @@ import { parseDitConfig } from '../model/config.ts';
 import type { DitSampleRequest } from '../worker/headless-engine.ts';
 import type { NoiseSpec } from '../worker/noise-source.ts';
 import type { HostTensorF32 } from '../worker/tensors.ts';
-import { numberOption, parseArgs, UsageError } from './args.ts';
+import { parseVaeConfig } from '../model/vae-config.ts';
+import { numberOption, parseArgs, type ParsedArgs, UsageError } from './args.ts';
 import { BUILTIN_CONFIG, BUILTIN_WEIGHTS, builtinClasses } from './builtin-model.ts';
 import { readJson, writeFileAtomic } from './files.ts';
+import { hubModelFiles, localModelFiles } from './model-files.ts';
+import { progressPrinter } from './progress.ts';
 import { parseSampler, readNoiseFile } from './sample.ts';
 
 export const GENERATE_OPTIONS = {
@@ -32,24 +35,63 @@ export function imageToRgba(image: Float32Array, height: number, width: number):
   return rgba;
 }
 
+interface Prepared {
+  modelName: string;
+  /** Loads the model into the host's engine; returns what the sampling and decoding calls need. */
+  load(host: BrowserHost): Promise<{ ditId: string; vaeId: string | null; scaling: number }>;
+  numClasses: number;
+  known: number[] | null;
+  inChannels: number;
+  inputSize: number;
+}
+
+async function prepareBuiltin(): Promise<Prepared> {
+  const config = parseDitConfig(readJson(BUILTIN_CONFIG, 'built-in config'));
+  return {
+    modelName: 'builtin', numClasses: config.num_classes, known: builtinClasses().map((c) => c.id), inChannels: config.in_channels, inputSize: config.input_size,
+    load: async (host) => ({ ditId: await host.call<string>('loadDit', host.serveFile(BUILTIN_WEIGHTS), config), vaeId: null, scaling: 1 }),
+  };
+}
+
+async function prepareHub(a: ParsedArgs): Promise<Prepared> {
+  const size = numberOption(a, 'size', 256);
+  if (size !== 256 && size !== 512) throw new UsageError(`--size must be 256 or 512, got ${size}`);
+  const dtype = a.values.get('dtype') ?? 'f32';
+  if (dtype !== 'f32' && dtype !== 'f16') throw new UsageError(`--dtype must be f32 or f16, got "${dtype}"`);
+  const transformer = a.values.get('transformer');
+  const vae = a.values.get('vae');
+  if ((transformer === undefined) !== (vae === undefined)) throw new UsageError('give --transformer and --vae together');
+  const files = transformer && vae
+    ? await localModelFiles(transformer, vae)
+    : await hubModelFiles({
+      hubUrl: a.values.get('hub-url'), repo: a.values.get('repo') ?? `facebook/DiT-XL-2-${size}`, revision: a.values.get('revision'),
+      cacheDir: a.values.get('cache-dir'), onProgress: progressPrinter(a.flags.has('quiet')),
+    });
+  const vaeConfig = parseVaeConfig(files.vaeConfig);
+  if (vaeConfig.latent_channels !== files.config.in_channels) throw new Error(`the VAE takes ${vaeConfig.latent_channels}-channel latents, the transformer makes ${files.config.in_channels}`);
+  return {
+    modelName: files.name, numClasses: files.config.num_classes, known: null, inChannels: files.config.in_channels, inputSize: files.config.input_size,
+    load: async (host) => ({
+      ditId: await host.call<string>('loadDit', host.serveSource(files.transformer), files.config, { f16: dtype === 'f16' }),
+      vaeId: await host.call<string>('loadVae', host.serveSource(files.vae), files.vaeConfig),
+      scaling: vaeConfig.scaling_factor,
+    }),
+  };
+}
+
 export async function generateCommand(argv: string[], startHost: () => Promise<BrowserHost>, out: (s: string) => void): Promise<void> {
   const a = parseArgs(argv, GENERATE_OPTIONS);
   const model = a.values.get('model') ?? 'hub';
   if (model !== 'builtin' && model !== 'hub') throw new UsageError(`--model must be builtin or hub, got "${model}"`);
-  if (model !== 'builtin') throw new Error('Hub models need the VAE and the Hub loader, which this build does not include yet; use --model builtin');
-  const classes = builtinClasses();
   if (a.flags.has('list-classes')) {
-    out(classes.map((c) => `${c.id}\t${c.name}\n`).join(''));
+    if (model !== 'builtin') throw new UsageError('--list-classes lists the built-in model\'s classes: add --model builtin');
+    out(builtinClasses().map((c) => `${c.id}\t${c.name}\n`).join(''));
     return;
   }
   const output = a.values.get('output');
   if (!output) throw new UsageError('--output is required');
   const classArg = a.values.get('class');
   if (classArg === undefined) throw new UsageError('--class is required');
-  const known = classes.map((c) => c.id);
-  const classId = resolveClass(classArg, null);
-  if (classId === null) throw new UsageError(`unknown class "${classArg}": give an ImageNet id (0-999) or name`);
-  if (!known.includes(classId)) throw new UsageError(`the built-in model does not know class ${classId} (${className(classId)}); run --list-classes`);
   const cfgScale = numberOption(a, 'cfg', 4)!;
   const steps = numberOption(a, 'steps', 250)!;
   if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new UsageError(`--steps must be an integer in 1..1000, got ${steps}`);
@@ -58,21 +100,33 @@ export async function generateCommand(argv: string[], startHost: () => Promise<B
   const seed = numberOption(a, 'seed', 0)!;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got ${seed}`);
   const noise: NoiseSpec = a.values.has('noise') ? readNoiseFile(a.values.get('noise')!) : { seed };
-  const config = parseDitConfig(readJson(BUILTIN_CONFIG, 'built-in config'));
+
+  const prepared = model === 'builtin' ? await prepareBuiltin() : await prepareHub(a);
+  const classId = resolveClass(classArg, null);
+  if (classId === null) throw new UsageError(`unknown class "${classArg}": give an ImageNet id (0-999) or name`);
+  if (classId >= prepared.numClasses) throw new UsageError(`class ${classId} is out of range: this model has ${prepared.numClasses} classes`);
+  if (prepared.known && !prepared.known.includes(classId)) throw new UsageError(`the built-in model does not know class ${classId} (${className(classId)}); run --list-classes`);
+  if ('z' in noise) {
+    const want = [1, prepared.inChannels, prepared.inputSize, prepared.inputSize];
+    if (noise.z.shape.join() !== want.join()) throw new Error(`noise z has shape [${noise.z.shape}], expected [${want}]`);
+  }
 
   const host = await startHost();
   let image: HostTensorF32;
   try {
-    const id = await host.call<string>('loadDit', host.serveFile(BUILTIN_WEIGHTS), config);
+    const { ditId, vaeId, scaling } = await prepared.load(host);
     const req: DitSampleRequest = { labels: Int32Array.of(classId), respacing: String(steps), sampler, cfgScale, noise };
-    image = (await host.call<{ final: HostTensorF32 }>('ditSample', id, req)).final;
+    const latent = (await host.call<{ final: HostTensorF32 }>('ditSample', ditId, req)).final;
+    image = vaeId
+      ? (await host.call<Record<string, HostTensorF32>>('vaeDecode', vaeId, { shape: latent.shape, data: latent.data.map((v) => v / scaling) })).sample
+      : latent;
   } finally {
     await host.close();
   }
   const [, , H, W] = image.shape;
   const png = await encodePng({ width: W, height: H, rgba: imageToRgba(image.data, H, W) }, {
     'dit:class_id': String(classId), 'dit:class_name': className(classId), 'dit:cfg': String(cfgScale),
-    'dit:steps': String(steps), 'dit:sampler': sampler, 'dit:seed': a.values.has('noise') ? 'noise file' : String(seed), 'dit:model': 'builtin',
+    'dit:steps': String(steps), 'dit:sampler': sampler, 'dit:seed': a.values.has('noise') ? 'noise file' : String(seed), 'dit:model': prepared.modelName,
   }, { alpha: false });
   writeFileAtomic(output, png);
 }
