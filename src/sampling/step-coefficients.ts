@@ -39,7 +39,8 @@ export function stepCoefficients(d: SpacedDiffusion, sampler: GpuSamplerKind, k:
   } else {
     // DPM-Solver++(2M) in data-prediction form on the discrete schedule (Lu et al. 2022):
     // lambda = log(alpha / sigma); x_next = (sigma_next / sigma) x - alpha_next expm1(-h) D,
-    // with D = x0 on the first and last steps and (1 + 1/(2r)) x0 - 1/(2r) x0_prev otherwise.
+    // with D = x0 on the first step and the step into t = 0, (1 + 1/(2r)) x0 - 1/(2r) x0_prev
+    // otherwise; from t = 0 the sample is the clean estimate itself. Same as dpmSolverPP2MStep.
     const lambda = (j: number) => 0.5 * Math.log(d.alphasCumprod[j] / (1 - d.alphasCumprod[j]));
     const alphaNext = i > 0 ? Math.sqrt(d.alphasCumprod[i - 1]) : 1;
     const sigmaNext = i > 0 ? Math.sqrt(1 - d.alphasCumprod[i - 1]) : 0;
@@ -51,7 +52,9 @@ export function stepCoefficients(d: SpacedDiffusion, sampler: GpuSamplerKind, k:
       const h = lambda(i - 1) - lambda(i);
       c[3] = sigmaNext / sigma;
       c[4] = -alphaNext * Math.expm1(-h);
-      if (k === 0) {
+      if (k === 0 || i === 1) {
+        // First order on the first step (no history) and on the step into t = 0, where lambda
+        // jumps several times further than the step before (see samplers.ts).
         c[5] = 1; c[6] = 0;
       } else {
         const hPrev = lambda(i) - lambda(i + 1);

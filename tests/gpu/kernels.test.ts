@@ -235,7 +235,7 @@ describe('sampler step (posterior update after guidance)', () => {
     expectClose(res.outputs.x.data, want.sample, 1e-5, 1e-5);
   });
 
-  it('DPM-Solver++(2M): first-order first step, second-order with history, clean last step', async () => {
+  it('DPM-Solver++(2M): first-order first step, second-order with history, first-order into t = 0, clean last step', async () => {
     const prev = f32([rows, C, HW], 74).data;
     const x0Now = predictXstartFromEps(d, 19, x.data, split().eps);
     const first = await step('dpm++', 0, prev);
@@ -243,6 +243,9 @@ describe('sampler step (posterior update after guidance)', () => {
     const x0Mid = predictXstartFromEps(d, 12, x.data, split().eps);
     const mid = await step('dpm++', 7, prev);
     expectClose(mid.outputs.x.data, dpmSolverPP2MStep(d, 12, x.data, x0Mid, { index: 13, x0: prev }), 1e-5, 1e-5);
+    const x0Into0 = predictXstartFromEps(d, 1, x.data, split().eps);
+    const into0 = await step('dpm++', 18, prev);
+    expectClose(into0.outputs.x.data, dpmSolverPP2MStep(d, 1, x.data, x0Into0, { index: 2, x0: prev }), 1e-5, 1e-5);
     const last = await step('dpm++', 19, prev);
     expectClose(last.outputs.x.data, predictXstartFromEps(d, 0, x.data, split().eps), 1e-5, 1e-5);
   });
