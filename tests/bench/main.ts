@@ -105,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
       try {
         ctx.peer = await Peer.open(host, { wasmThreads: opts.ortThreads, verbose: opts.verbose });
         peerInfo = ctx.peer.info;
-        log(`peer: onnxruntime-web ${ctx.peer.info.ortVersion}, wasm threads ${ctx.peer.info.wasmThreads || 'its default'}, cross-origin isolated ${ctx.peer.info.crossOriginIsolated}`);
+        log(`peer: onnxruntime-web ${ctx.peer.info.ortVersion}, wasm threads ${ctx.peer.info.wasmThreadsRequested ?? 'its default'}, cross-origin isolated ${ctx.peer.info.crossOriginIsolated}`);
       } catch (e) {
         ctx.peerMissing = `onnxruntime-web did not start: ${(e as Error).message}`;
         log(`peer: ${ctx.peerMissing}`);

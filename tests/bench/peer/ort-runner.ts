@@ -45,7 +45,8 @@ export interface PeerInfo {
   ortVersion: string;
   crossOriginIsolated: boolean;
   hardwareConcurrency: number;
-  wasmThreads: number;
+  /** Threads asked of the wasm provider; null: onnxruntime-web's default (see each entry's ort_wasm_threads). */
+  wasmThreadsRequested: number | null;
   webgpuAdapter: { vendor: string; architecture: string; description: string } | null;
 }
 
@@ -68,7 +69,7 @@ async function init(opts: { wasmThreads?: number }): Promise<PeerInfo> {
     ortVersion: ort.env.versions?.web ?? 'unknown',
     crossOriginIsolated,
     hardwareConcurrency: navigator.hardwareConcurrency,
-    wasmThreads: ort.env.wasm.numThreads ?? 0,
+    wasmThreadsRequested: opts.wasmThreads || null,
     webgpuAdapter: adapter ? { vendor: adapter.info.vendor, architecture: adapter.info.architecture, description: adapter.info.description } : null,
   };
 }
