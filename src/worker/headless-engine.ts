@@ -97,13 +97,14 @@ export class HeadlessEngine {
     return { liveBytes: alloc.liveBytes, peakBytes: alloc.peakBytes };
   }
 
-  /** Times forwards in the worker, each from inputs on the CPU to the output read back to the CPU. */
+  /** Times forwards in the worker, each from inputs on the CPU to the output read back to the CPU (at least one warm-up runs). */
   async benchDitForward(modelId: string, x: HostTensorF32, t: Float32Array, y: Int32Array, timing: TimingOptions): Promise<{ times: number[]; out: HostTensorF32; calls: GpuCallCounts }> {
     const runner = this.model(modelId);
     const inp = { x, t, y };
     let out: HostTensorF32 | null = null;
-    const times = await timeRuns(timing, async () => { out = (await runner.forward(inp)).out; });
-    const { counts } = await countGpuCalls(() => runner.forward(inp));
+    // The first warm-up forward is the one whose GPU calls are counted.
+    const { counts } = await countGpuCalls(async () => { out = (await runner.forward(inp)).out; });
+    const times = await timeRuns({ warmup: Math.max(0, timing.warmup - 1), runs: timing.runs }, async () => { out = (await runner.forward(inp)).out; });
     return { times, out: out!, calls: counts };
   }
 

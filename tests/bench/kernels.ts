@@ -97,7 +97,7 @@ function blockCase(name: string, N: number, T: number, D: number, heads: number)
 
 function cases(ctx: BenchContext): (() => KernelCase)[] {
   const all: [string, () => KernelCase, boolean][] = [
-    ['matmul-s2-512x384x1536', () => matmulCase('matmul-s2-512x384x1536', 512, 384, 1536, 'DiT-S/2 fc1, batch 2 × 256 tokens'), true],
+    ['matmul-s2-512x384x1536', () => matmulCase('matmul-s2-512x384x1536', 512, 384, 1536, 'DiT-S/2 fc1, batch 2 × 256 tokens'), false],
     ['matmul-xl2-512x1152x4608', () => matmulCase('matmul-xl2-512x1152x4608', 512, 1152, 4608, 'DiT-XL/2 fc1, batch 2 × 256 tokens'), false],
     ['attention-s2-256tok-b2', () => attentionCase('attention-s2-256tok-b2', 2, 256, 6, 64), false],
     ['attention-s2-1024tok-b2', () => attentionCase('attention-s2-1024tok-b2', 2, 1024, 6, 64), false],
