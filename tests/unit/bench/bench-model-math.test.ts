@@ -38,3 +38,21 @@ describe('bench arguments', () => {
     expect(t).toContain('ORT wasm failed: boom');
   });
 });
+
+describe('f16 weights of the XL entry', () => {
+  it('rounds float32 to half as IEEE does', async () => {
+    const { toHalf } = await import('../../bench/forward.ts');
+    const { f16ToF32 } = await import('../../../src/weights/safetensors.ts');
+    expect(toHalf(1)).toBe(0x3c00);
+    expect(toHalf(-2)).toBe(0xc000);
+    expect(toHalf(0)).toBe(0);
+    expect(toHalf(65504)).toBe(0x7bff);
+    expect(toHalf(1e6)).toBe(0x7c00);
+    expect(toHalf(2 ** -24)).toBe(1); // smallest subnormal
+    for (const v of [0.1, -3.14159, 1e-5, 6.1e-5, 123.456, 0.33333]) {
+      expect(Math.abs(f16ToF32(toHalf(v)) - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -11 + 2 ** -25);
+    }
+    expect(toHalf(1 + 2 ** -11)).toBe(0x3c00); // tie to even
+    expect(toHalf(1 + 3 * 2 ** -11)).toBe(0x3c02);
+  });
+});
