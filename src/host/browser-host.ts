@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { extname, resolve, sep } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { bundleEngine } from './bundle.ts';
 import type { ByteSource } from '../weights/source.ts';
@@ -34,6 +35,39 @@ export interface HostOptions {
   extraFlags?: string[];
   /** Print the page's console to stderr. */
   verbose?: boolean;
+  /**
+   * Extra static folders, URL prefix → local folder (e.g. `{ '/ort/': 'node_modules/onnxruntime-web/dist' }`
+   * for the benchmarks' peer). Served with COOP/COEP headers, so a page among them is cross-origin
+   * isolated (wasm threads).
+   */
+  staticRoutes?: Record<string, string>;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm',
+  '.json': 'application/json', '.map': 'application/json',
+};
+
+/** The local file a URL path names under the static routes, or null (never outside a route's folder). */
+export function resolveStaticRoute(routes: Record<string, string>, pathname: string): string | null {
+  for (const [prefix, dir] of Object.entries(routes)) {
+    if (!prefix.startsWith('/') || !prefix.endsWith('/') || !pathname.startsWith(prefix)) continue;
+    let rel: string;
+    try {
+      rel = decodeURIComponent(pathname.slice(prefix.length));
+    } catch {
+      return null;
+    }
+    const root = resolve(dir);
+    const file = resolve(root, rel);
+    if (!file.startsWith(root + sep)) return null;
+    return file;
+  }
+  return null;
+}
+
+export function staticContentType(file: string): string {
+  return CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
 }
 
 const PAGE_HTML = '<!doctype html><meta charset="utf-8"><title>DiT engine</title><script type="module" src="/page.js"></script>';
@@ -48,6 +82,7 @@ export class BrowserHost {
     private readonly browser: Browser,
     readonly page: Page,
     readonly origin: string,
+    private readonly staticRoutes: Record<string, string> = {},
   ) {}
 
   static async start(opts: HostOptions = {}): Promise<BrowserHost> {
@@ -67,7 +102,7 @@ export class BrowserHost {
     const page = await browser.newPage();
     if (opts.verbose) page.on('console', (m) => process.stderr.write(`[page] ${m.text()}\n`));
     page.on('pageerror', (e) => process.stderr.write(`[page error] ${e.message}\n`));
-    host = new BrowserHost(server, browser, page, origin);
+    host = new BrowserHost(server, browser, page, origin, opts.staticRoutes);
     await page.goto(`${origin}/`);
     await page.waitForFunction(() => (globalThis as unknown as { dit?: { ready: boolean } }).dit?.ready === true, undefined, { timeout: 60_000 });
     return host;
@@ -110,6 +145,13 @@ export class BrowserHost {
     })) as T;
   }
 
+  /** Another page in the same Chromium (same GPU process and adapter), e.g. for a page under a static route. */
+  async newPage(): Promise<Page> {
+    const page = await this.browser.newPage();
+    page.on('pageerror', (e) => process.stderr.write(`[page error] ${e.message}\n`));
+    return page;
+  }
+
   async close(): Promise<void> {
     await this.browser.close().catch(() => {});
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -144,6 +186,16 @@ export class BrowserHost {
       const file = this.files.get(path.slice(6));
       if (!file) return void res.writeHead(404).end();
       return serveRange(req, res, file);
+    }
+    const routed = resolveStaticRoute(this.staticRoutes, path);
+    if (routed !== null) {
+      if (!existsSync(routed) || !statSync(routed).isFile()) return void res.writeHead(404).end();
+      res.writeHead(200, {
+        'content-type': staticContentType(routed), 'content-length': statSync(routed).size,
+        'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp',
+      });
+      createReadStream(routed).pipe(res);
+      return;
     }
     res.writeHead(404).end();
   }

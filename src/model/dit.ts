@@ -210,7 +210,7 @@ function labelEmbedder(prog: Program, w: DitWeights, a: DitActivations): void {
  *   x = x + gate_msa · Attn(modulate(LN(x), shift_msa, scale_msa))
  *   x = x + gate_mlp · MLP(modulate(LN(x), shift_mlp, scale_mlp))
  */
-function ditBlock(prog: Program, w: DitWeights, a: DitActivations, i: number): void {
+export function recordDitBlock(prog: Program, w: DitWeights, a: DitActivations, i: number): void {
   const c = w.config;
   const D = c.hidden_size;
   const T = numTokens(c);
@@ -253,7 +253,7 @@ export function recordDitForward(prog: Program, w: DitWeights, a: DitActivations
   });
   if (capture.tokens_in) prog.copy(a.tokens, capture.tokens_in);
   for (let i = 0; i < c.depth; i++) {
-    ditBlock(prog, w, a, i);
+    recordDitBlock(prog, w, a, i);
     if (i === 0 && capture.block0_out) prog.copy(a.tokens, capture.block0_out);
   }
   if (capture.blocks_out) prog.copy(a.tokens, capture.blocks_out);

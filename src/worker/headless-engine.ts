@@ -14,6 +14,7 @@ import type { GpuSamplerKind } from '../sampling/step-coefficients.ts';
 import { initialNoise, type NoiseSpec, stepNoiseProvider } from './noise-source.ts';
 import { SampleRunner } from './sample-runner.ts';
 import { type DecodedImage, type VaeDecodeOptions, VaeRunner } from './vae-runner.ts';
+import { countGpuCalls, type GpuCallCounts, timeRuns, type TimingOptions } from './bench.ts';
 
 export interface DitSampleRequest {
   labels: Int32Array;
@@ -72,6 +73,66 @@ export class HeadlessEngine {
     });
     const shape = [B, c.in_channels, c.input_size, c.input_size];
     return { final: { shape, data: result.final }, samples: result.samples ? { shape: [result.steps, ...shape], data: result.samples } : undefined };
+  }
+
+  // ------------------------------------------------------------------ benchmarks (npm run bench)
+
+  /** The engine methods this worker offers (the benchmarks skip what is not there yet). */
+  async methods(): Promise<string[]> {
+    return Object.getOwnPropertyNames(HeadlessEngine.prototype).filter((n) => n !== 'constructor');
+  }
+
+  /** Live and peak bytes of the engine's allocator; `resetPeak` restarts the peak from what is live. */
+  async memoryStats(resetPeak = false): Promise<{ liveBytes: number; peakBytes: number }> {
+    const { alloc } = await this.context();
+    if (resetPeak) alloc.peakBytes = alloc.liveBytes;
+    return { liveBytes: alloc.liveBytes, peakBytes: alloc.peakBytes };
+  }
+
+  /** Times forwards in the worker, each from inputs on the CPU to the output read back to the CPU (at least one warm-up runs). */
+  async benchDitForward(modelId: string, x: HostTensorF32, t: Float32Array, y: Int32Array, timing: TimingOptions): Promise<{ times: number[]; out: HostTensorF32; calls: GpuCallCounts }> {
+    const runner = this.model(modelId);
+    const inp = { x, t, y };
+    let out: HostTensorF32 | null = null;
+    // The first warm-up forward is the one whose GPU calls are counted.
+    const { counts } = await countGpuCalls(async () => { out = (await runner.forward(inp)).out; });
+    const times = await timeRuns({ warmup: Math.max(0, timing.warmup - 1), runs: timing.runs }, async () => { out = (await runner.forward(inp)).out; });
+    return { times, out: out!, calls: counts };
+  }
+
+  /**
+   * Times the GPU sampling loop step by step: step k's time runs from step k-1's completion to
+   * step k's (the CPU's per-step writes, the step's submission, the GPU's work). Step 0, which
+   * follows recording and setup, is not timed. Also counts each step's dispatches and submits.
+   */
+  async benchDitSample(modelId: string, req: { labels: Int32Array; respacing: string; sampler: GpuSamplerKind; cfgScale: number; seed: number }): Promise<{ stepTimes: number[]; steps: number; calls: GpuCallCounts[] }> {
+    const runner = this.model(modelId);
+    const ctx = await this.context();
+    const c = runner.config;
+    const latent = c.in_channels * c.input_size ** 2;
+    const B = req.labels.length;
+    const stepTimes: number[] = [];
+    const calls: GpuCallCounts[] = [];
+    let last = 0;
+    let before: GpuCallCounts | null = null;
+    const { result } = await countGpuCalls((live) => {
+      const sampler = new SampleRunner(ctx.gpu, ctx.alloc, ctx.pipelines, runner.weights);
+      return sampler.sample({
+        labels: req.labels, z: initialNoise({ seed: req.seed }, B * latent), respacing: req.respacing, sampler: req.sampler,
+        cfgScale: req.cfgScale, stepNoise: stepNoiseProvider({ seed: req.seed }, latent, B, () => req.sampler === 'ddpm'),
+        onStep: async (k) => {
+          await ctx.gpu.device.queue.onSubmittedWorkDone();
+          const now = performance.now();
+          if (k > 0) {
+            stepTimes.push(now - last);
+            calls.push({ dispatches: live.dispatches - before!.dispatches, submits: live.submits - before!.submits, commandBuffers: live.commandBuffers - before!.commandBuffers });
+          }
+          last = now;
+          before = { ...live };
+        },
+      });
+    });
+    return { stepTimes, steps: result.steps, calls };
   }
 
   private model(modelId: string): DitRunner {

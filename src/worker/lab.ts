@@ -6,7 +6,9 @@ import { allocateBanded, type BandedTensor, poisonBanded, readBanded, type Shape
 import { checked } from '../gpu/device.ts';
 import * as ops from '../gpu/ops.ts';
 import { Program } from '../gpu/program.ts';
-import { Allocator, poison, readTensor, type Tensor } from '../gpu/tensor.ts';
+import { Allocator, poison, readTensor, type Tensor, writeTensor } from '../gpu/tensor.ts';
+import type { DitConfig } from '../model/config.ts';
+import { allocateActivations, type DitWeights, recordDitBlock } from '../model/dit.ts';
 import type { GpuSamplerKind } from '../sampling/step-coefficients.ts';
 import type { GpuContext } from './gpu-context.ts';
 import type { HostTensorF32 } from './tensors.ts';
@@ -20,11 +22,20 @@ export interface KernelRun {
   params: Record<string, number | string>;
   /** Timing: replay the recorded dispatch this many extra times and report the median. */
   repeats?: number;
+  /**
+   * Timing from the CPU to the CPU (benchmarks): per run, write these inputs again, replay, read
+   * every output back; `warmup` untimed runs first.
+   */
+  ioTiming?: { inputs: string[]; warmup: number; runs: number };
 }
 
 export interface KernelResult {
   outputs: Record<string, HostTensorF32>;
   medianMs?: number;
+  /** Every replay's time (submit to GPU done), with `repeats`. */
+  timesMs?: number[];
+  /** Every timed run's time with `ioTiming`. */
+  ioTimesMs?: number[];
 }
 
 export interface RecordContext {
@@ -73,6 +84,21 @@ const RECORDERS: Record<string, Recorder> = {
   samplerStep: (prog, t, p) => ops.samplerStep(prog, p.sampler as GpuSamplerKind, t.coef, t.model, t.noise, t.x, t.x0, num(p, 'rows'), num(p, 'C'), num(p, 'HW'), num(p, 'modelC')),
   cfgCombine: (prog, t, p) => ops.cfgCombine(prog, t.modelOut, t.out, num(p, 'B'), num(p, 'C'), num(p, 'HW'), num(p, 'guided'), num(p, 'scale')),
   ...VAE_RECORDERS,
+  /**
+   * One DiT block, in place on x [N*T, D], given its modulation: [N, 8D] as a depth-1 model lays
+   * it out (the block's six vectors, then the final layer's two). Weights by their names in a
+   * block's state_dict (attn.qkv.weight, ..., mlp.fc2.bias), PyTorch layout.
+   */
+  ditBlock: (prog, t, p, ctx) => {
+    const [N, T, D, heads] = [num(p, 'N'), num(p, 'T'), num(p, 'D'), num(p, 'heads')];
+    const side = Math.sqrt(T);
+    if (!Number.isInteger(side)) throw new Error(`ditBlock: T = ${T} is not a square token grid`);
+    const c: DitConfig = { input_size: 2 * side, patch_size: 2, in_channels: 4, hidden_size: D, depth: 1, num_heads: heads, num_classes: 1, learn_sigma: true };
+    const lin = (name: string, outF: number, inF: number) =>
+      ops.uploadLinear(ctx.alloc, ctx.host[`${name}.weight`].data as Float32Array, ctx.host[`${name}.bias`].data as Float32Array, outF, inF, name);
+    const w = { config: c, blocks: [{ qkv: lin('attn.qkv', 3 * D, D), proj: lin('attn.proj', D, D), fc1: lin('mlp.fc1', 4 * D, D), fc2: lin('mlp.fc2', D, 4 * D) }] } as unknown as DitWeights;
+    recordDitBlock(prog, w, { ...allocateActivations(ctx.alloc, c, N), tokens: t.x, modulation: t.modulation }, 0);
+  },
 };
 
 export async function runKernel(ctx: GpuContext, run: KernelRun): Promise<KernelResult> {
@@ -116,6 +142,7 @@ export async function runKernel(ctx: GpuContext, run: KernelRun): Promise<Kernel
       outputs[name] = { shape, data: b ? await readBanded(gpu, b) : await readTensor(gpu, tensors[name]) };
     }
     let medianMs: number | undefined;
+    let timesMs: number[] | undefined;
     if (run.repeats) {
       const times: number[] = [];
       for (let i = 0; i < run.repeats; i++) {
@@ -124,11 +151,24 @@ export async function runKernel(ctx: GpuContext, run: KernelRun): Promise<Kernel
         await gpu.device.queue.onSubmittedWorkDone();
         times.push(performance.now() - t0);
       }
+      timesMs = [...times];
       times.sort((a, b) => a - b);
       medianMs = times[Math.floor(times.length / 2)];
     }
+    let ioTimesMs: number[] | undefined;
+    if (run.ioTiming) {
+      const io = run.ioTiming;
+      ioTimesMs = [];
+      for (let i = 0; i < io.warmup + io.runs; i++) {
+        const t0 = performance.now();
+        for (const name of io.inputs) writeTensor(gpu, tensors[name], run.inputs[name].data);
+        prog.submit();
+        for (const name of Object.keys(run.outputs)) await readTensor(gpu, tensors[name]);
+        if (i >= io.warmup) ioTimesMs.push(performance.now() - t0);
+      }
+    }
     prog.destroy();
-    return { outputs, medianMs };
+    return { outputs, medianMs, timesMs, ioTimesMs };
   } finally {
     alloc.freeAll();
   }

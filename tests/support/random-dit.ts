@@ -3,14 +3,12 @@ import { labelRows, mlpHidden, numTokens, outChannels, type DitConfig } from '..
 import { writeSafetensors, type TensorToWrite } from '../../src/weights/safetensors.ts';
 import { randn } from './random.ts';
 
-export function randomDitWeights(c: DitConfig, seed: number): Record<string, TensorToWrite> {
+/** Every tensor of an official-layout DiT checkpoint: shape and the scale of its random values. */
+export function ditCheckpointShapes(c: DitConfig): Record<string, { shape: number[]; scale: number }> {
   const D = c.hidden_size;
   const p = c.patch_size;
-  const out: Record<string, TensorToWrite> = {};
-  let s = seed;
-  const add = (name: string, shape: number[], scale: number) => {
-    out[name] = { dtype: 'F32', shape, data: randn(s++, shape.reduce((a, b) => a * b, 1), scale) };
-  };
+  const out: Record<string, { shape: number[]; scale: number }> = {};
+  const add = (name: string, shape: number[], scale: number) => { out[name] = { shape, scale }; };
   const linear = (name: string, o: number, i: number) => { add(`${name}.weight`, [o, i], 1 / Math.sqrt(i)); add(`${name}.bias`, [o], 0.1); };
   add('x_embedder.proj.weight', [D, c.in_channels, p, p], 1 / Math.sqrt(c.in_channels * p * p));
   add('x_embedder.proj.bias', [D], 0.1);
@@ -26,6 +24,15 @@ export function randomDitWeights(c: DitConfig, seed: number): Record<string, Ten
   }
   linear('final_layer.adaLN_modulation.1', 2 * D, D);
   linear('final_layer.linear', p * p * outChannels(c), D);
+  return out;
+}
+
+export function randomDitWeights(c: DitConfig, seed: number): Record<string, TensorToWrite> {
+  const out: Record<string, TensorToWrite> = {};
+  let s = seed;
+  for (const [name, { shape, scale }] of Object.entries(ditCheckpointShapes(c))) {
+    out[name] = { dtype: 'F32', shape, data: randn(s++, shape.reduce((a, b) => a * b, 1), scale) };
+  }
   return out;
 }
 

@@ -1,0 +1,181 @@
+/** Whole-model entries: DiT-S/2 forward at batch 2 (the CFG pair) with the peer, a CFG sampling step, DiT-XL/2. */
+import { closeSync, existsSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { presetConfig, type DitConfig } from '../../src/model/config.ts';
+import type { GpuCallCounts } from '../../src/worker/bench.ts';
+import type { HostTensorF32 } from '../../src/worker/tensors.ts';
+import { writeSafetensors } from '../../src/weights/safetensors.ts';
+import { ditCheckpointShapes, randomDitInputs, randomDitWeights } from '../support/random-dit.ts';
+import { randn } from '../support/random.ts';
+import { type BenchContext, cachePath, cacheUrl, type Entry, wanted } from './context.ts';
+import { comparePeer } from './peer/compare.ts';
+import { round, summarize } from './stats.ts';
+
+const SEED = 9;
+
+/** GFLOPs of one DiT forward per sample (multiply-adds × 2 of every matmul and attention product). */
+export function ditForwardFlops(c: DitConfig): number {
+  const D = c.hidden_size;
+  const T = (c.input_size / c.patch_size) ** 2;
+  const M = 4 * D;
+  const perBlock = 2 * T * (D * 3 * D + D * D + D * M + M * D) + 4 * T * T * D;
+  const adaLN = 2 * D * (c.depth * 6 + 2) * D;
+  const embed = 2 * T * D * c.in_channels * c.patch_size ** 2 + 2 * (256 * D + D * D);
+  const final = 2 * T * D * c.patch_size ** 2 * (c.learn_sigma ? 2 : 1) * c.in_channels;
+  return c.depth * perBlock + adaLN + embed + final;
+}
+
+interface Loaded {
+  id: string;
+  config: DitConfig;
+  weightsPath: string;
+}
+
+/** The quick run's stand-in for DiT-S/2: same code paths, a few MFLOP (a smoke test, not a measurement of DiT-S/2). */
+export const TINY: DitConfig = { input_size: 16, patch_size: 2, in_channels: 4, hidden_size: 96, depth: 2, num_heads: 3, num_classes: 10, learn_sigma: true };
+
+const loaded = new Map<string, Loaded>();
+
+/** A DiT with random weights (seeded), written under the cache and loaded into the engine once. */
+async function load(ctx: BenchContext, key: string, config: DitConfig): Promise<Loaded> {
+  const have = loaded.get(key);
+  if (have) return have;
+  const weightsPath = cachePath(`dit-${key}-random.safetensors`);
+  writeFileSync(weightsPath, writeSafetensors(randomDitWeights(config, SEED)));
+  const id = await ctx.host.call<string>('loadDit', cacheUrl(ctx, weightsPath), config);
+  const m = { id, config, weightsPath };
+  loaded.set(key, m);
+  return m;
+}
+
+const callFields = (c: GpuCallCounts) => ({ dispatches: c.dispatches, submits: c.submits });
+
+async function forwardEntry(ctx: BenchContext, name: string, m: Loaded, N: number, withPeer: boolean): Promise<Entry> {
+  const c = m.config;
+  const { x, t, y } = randomDitInputs(c, N, SEED + 1);
+  const xs: HostTensorF32 = { shape: [N, c.in_channels, c.input_size, c.input_size], data: x };
+  const r = await ctx.host.call<{ times: number[]; out: HostTensorF32; calls: GpuCallCounts }>('benchDitForward', m.id, xs, t, y, { warmup: ctx.opts.warmup, runs: ctx.opts.runs });
+  const s = summarize(r.times);
+  const flops = ditForwardFlops(c) * N;
+  const entry: Entry = {
+    name,
+    measures: `DiT forward (x, t, y) -> out at batch ${N}: inputs written from the CPU, one submission, output read back to the CPU`,
+    ours_ms: round(s.medianMs), ours_min_ms: round(s.minMs), runs: s.runs,
+    gflop: round(flops / 1e9), gflops: round(flops / (s.medianMs * 1e6)), ...callFields(r.calls),
+  };
+  ctx.log(`  ours: ${entry.ours_ms} ms (${entry.gflops} GFLOP/s, ${r.calls.dispatches} dispatches, ${r.calls.submits} submits)`);
+  if (withPeer) {
+    Object.assign(entry, await comparePeer(ctx, name, { name, kind: 'dit', spec: { ...c, batch: N }, weights: m.weightsPath }, {
+      x: { type: 'float32', shape: xs.shape, data: x },
+      t: { type: 'float32', shape: [N], data: t },
+      y: { type: 'int64', shape: [N], data: BigInt64Array.from(y, (v) => BigInt(v)) },
+    }, 'out', { out: r.out.data, ms: s.medianMs }));
+  }
+  return entry;
+}
+
+async function sampleStepEntry(ctx: BenchContext, m: Loaded, name: string): Promise<Entry> {
+  const steps = 1 + ctx.opts.warmup + ctx.opts.runs;
+  const r = await ctx.host.call<{ stepTimes: number[]; steps: number; calls: GpuCallCounts[] }>('benchDitSample', m.id, {
+    labels: Int32Array.of(7 % m.config.num_classes), respacing: String(steps), sampler: 'ddpm', cfgScale: 4, seed: SEED,
+  });
+  // Step 0 is untimed; the next `warmup` steps are warm-up.
+  const s = summarize(r.stepTimes.slice(ctx.opts.warmup));
+  const calls = r.calls[r.calls.length - 1];
+  const flops = ditForwardFlops(m.config) * 2;
+  const entry: Entry = {
+    name,
+    measures: 'one DDPM step with classifier-free guidance (scale 4, one image = a batch-2 forward): the CPU writes t, coefficients and noise, one submission runs DiT + guidance + sampler update; timed from the previous step\'s completion to this one\'s (nothing read back)',
+    ours_ms: round(s.medianMs), ours_min_ms: round(s.minMs), runs: s.runs, steps_per_s: round(1000 / s.medianMs),
+    gflops: round(flops / (s.medianMs * 1e6)), dispatches_per_step: calls.dispatches, submits_per_step: calls.submits,
+    note: 'the peer has no sampler: its batch-2 forward (dit-s2-forward-b2) is its lower bound for a step',
+  };
+  ctx.log(`  ours: ${entry.ours_ms} ms/step (${calls.dispatches} dispatches, ${calls.submits} submit per step)`);
+  return entry;
+}
+
+const half = new Float32Array(1);
+const halfBits = new Uint32Array(half.buffer);
+
+/** float32 → IEEE half bits, round to nearest even (no NaN/overflow handling beyond clamping to ±inf). */
+export function toHalf(v: number): number {
+  half[0] = v;
+  const x = halfBits[0];
+  const sign = (x >>> 16) & 0x8000;
+  const e = ((x >>> 23) & 0xff) - 112;
+  let m = x & 0x7fffff;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    m = (m | 0x800000) >>> (1 - e);
+    return sign | ((m + 0xfff + ((m >>> 13) & 1)) >>> 13);
+  }
+  const h = sign | (e << 10) | (m >>> 13);
+  const rest = m & 0x1fff;
+  return rest > 0x1000 || (rest === 0x1000 && (h & 1)) ? h + 1 : h;
+}
+
+/**
+ * DiT-XL/2 random weights, streamed to a file once and kept in the cache. Stored as F16 (1.35 GB):
+ * the headless engine's loadDit fetches the whole file into one ArrayBuffer, and Chromium fails
+ * that fetch for the 2.7 GB f32 file ("Failed to fetch"). The engine converts to f32 on load, so
+ * what runs on the GPU is the same f32 model.
+ */
+function writeXlWeights(c: DitConfig): string {
+  const path = cachePath('dit-xl2-random-f16.safetensors');
+  if (existsSync(path)) return path;
+  const shapes = ditCheckpointShapes(c);
+  const header: Record<string, unknown> = {};
+  let offset = 0;
+  for (const [name, { shape }] of Object.entries(shapes)) {
+    const bytes = shape.reduce((a, b) => a * b, 1) * 2;
+    header[name] = { dtype: 'F16', shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (json.length % 8)) % 8);
+  const fd = openSync(`${path}.tmp`, 'w');
+  const len = new Uint8Array(8);
+  new DataView(len.buffer).setBigUint64(0, BigInt(json.length), true);
+  writeSync(fd, len);
+  writeSync(fd, new TextEncoder().encode(json));
+  let seed = SEED;
+  for (const { shape, scale } of Object.values(shapes)) {
+    const data = randn(seed++, shape.reduce((a, b) => a * b, 1), scale);
+    const h = new Uint16Array(data.length);
+    for (let i = 0; i < data.length; i++) h[i] = toHalf(data[i]);
+    writeSync(fd, new Uint8Array(h.buffer));
+  }
+  closeSync(fd);
+  renameSync(`${path}.tmp`, path);
+  return path;
+}
+
+export async function forwardEntries(ctx: BenchContext): Promise<Entry[]> {
+  const out: Entry[] = [];
+  // The quick run (a smoke test) uses a tiny DiT; the others DiT-S/2 as issue 9 sets it.
+  const [key, config] = ctx.opts.quick ? ['tiny', TINY] as const : ['s2', presetConfig('DiT-S/2', 32)] as const;
+  if (wanted(ctx, `dit-${key}-forward-b2`)) {
+    ctx.log(`dit-${key}-forward-b2`);
+    out.push(await forwardEntry(ctx, `dit-${key}-forward-b2`, await load(ctx, key, config), 2, true));
+  }
+  if (wanted(ctx, `dit-${key}-cfg-step`)) {
+    ctx.log(`dit-${key}-cfg-step`);
+    out.push(await sampleStepEntry(ctx, await load(ctx, key, config), `dit-${key}-cfg-step`));
+  }
+  if (ctx.opts.quick) return out;
+  if (wanted(ctx, 'dit-xl2-forward-b2')) {
+    if (!ctx.opts.full) {
+      out.push({ name: 'dit-xl2-forward-b2', measures: 'DiT-XL/2 forward at batch 2', skipped: 'slow: run with --full' });
+    } else {
+      ctx.log('dit-xl2-forward-b2 (writing 1.35 GB of random f16 weights the first time)');
+      const config = presetConfig('DiT-XL/2', 32);
+      const weightsPath = writeXlWeights(config);
+      const id = await ctx.host.call<string>('loadDit', cacheUrl(ctx, weightsPath), config);
+      const e = await forwardEntry(ctx, 'dit-xl2-forward-b2', { id, config, weightsPath }, 2, false);
+      e.weights_note = 'random weights stored F16 in the file (the engine\'s loadDit cannot fetch a 2.7 GB file in one piece), f32 on the GPU';
+      e.peer_skipped = 'not exported: a 2.7 GB ONNX needs external-data files; the peer is compared on DiT-S/2';
+      out.push(e);
+    }
+  }
+  return out;
+}

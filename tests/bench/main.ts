@@ -1,0 +1,147 @@
+/**
+ * `npm run bench [-- --quick | --full] [--json FILE] [--runs N] [--only NAME,...] [--no-peer]`
+ *
+ * Runs the engine and its peer (onnxruntime-web, WebGPU and wasm execution providers, on the
+ * same model, weights and inputs) side by side in one headless Chromium, and prints a table.
+ * Every time is the median of `runs` timed runs after `warmup` untimed ones, measured in the
+ * browser (no Node↔page transfer inside a time).
+ */
+import { writeFileSync } from 'node:fs';
+import { BrowserHost } from '../../src/host/browser-host.ts';
+import type { AdapterSummary } from '../../src/worker/api.ts';
+import { type BenchContext, type BenchOptions, CACHE, cachePath, type Entry } from './context.ts';
+import { forwardEntries } from './forward.ts';
+import { kernelEntries } from './kernels.ts';
+import { ORT_DIST, Peer, writePeerPage } from './peer/peer.ts';
+import { vaeEntries } from './vae.ts';
+
+const USAGE = `usage: npm run bench -- [--quick | --full] [--json FILE] [--runs N] [--warmup N] [--only NAME,...] [--no-peer] [--ort-threads N] [--verbose]
+  --quick        a seconds-long subset (smoke test; no thresholds)
+  --full         adds the slow entries (DiT-XL/2 forward)
+  --json FILE    writes the results as JSON
+  --runs N       timed runs per measurement (default 3); medians are reported
+  --only A,B     only entries whose name contains A or B
+  --no-peer      skip onnxruntime-web
+  --ort-threads  wasm threads for onnxruntime-web (default: its own default)`;
+
+export function parseBenchArgs(argv: string[]): BenchOptions & { json: string | null } {
+  const o = { quick: false, full: false, runs: 0, warmup: 1, noPeer: false, only: [] as string[], verbose: false, ortThreads: 0, json: null as string | null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
+      return v;
+    };
+    const int = (min: number) => {
+      const v = Number(value());
+      if (!Number.isInteger(v) || v < min) throw new Error(`${a} must be an integer ≥ ${min}`);
+      return v;
+    };
+    if (a === '--quick') o.quick = true;
+    else if (a === '--full') o.full = true;
+    else if (a === '--json') o.json = value();
+    else if (a === '--runs') o.runs = int(3);
+    else if (a === '--warmup') o.warmup = int(1);
+    else if (a === '--only') o.only = value().split(',').filter(Boolean);
+    else if (a === '--no-peer') o.noPeer = true;
+    else if (a === '--ort-threads') o.ortThreads = int(1);
+    else if (a === '--verbose') o.verbose = true;
+    else if (a === '--help' || a === '-h') throw new Error(USAGE);
+    else throw new Error(`unknown option ${a}\n${USAGE}`);
+  }
+  if (o.quick && o.full) throw new Error('--quick and --full exclude each other');
+  o.runs ||= 3;
+  return o;
+}
+
+const fmt = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'number' ? String(v) : String(v));
+
+export function table(entries: Entry[]): string {
+  const head = ['entry', 'ours ms', 'ORT webgpu ms', 'ORT wasm ms', 'webgpu/ours', 'wasm/ours', 'notes'];
+  const rows = entries.map((e) => {
+    const notes: string[] = [];
+    if (e.skipped) notes.push(`skipped: ${e.skipped}`);
+    if (e.ours_gpu_ms !== undefined) notes.push(`GPU-only ${e.ours_gpu_ms} ms`);
+    if (e.gflops !== undefined) notes.push(`${e.gflops} GFLOP/s`);
+    if (e.dispatches !== undefined) notes.push(`${e.dispatches} dispatches, ${e.submits} submits`);
+    if (e.dispatches_per_step !== undefined) notes.push(`${e.dispatches_per_step} dispatches, ${e.submits_per_step} submits per step`);
+    if (e.f32_peak_mib !== undefined) notes.push(`f32 peak ${e.f32_peak_mib} MiB (weights ${e.f32_weights_mib}); f16-weights projection ${e.f16_weights_projected_peak_mib} MiB`);
+    const check = e.peer_check as Record<string, { ok: boolean; rel_err: number | null; error?: string }> | undefined;
+    for (const k of ['webgpu', 'wasm']) {
+      const c = check?.[k];
+      if (c && !c.ok) notes.push(`ORT ${k} failed: ${c.error}`);
+      else if (c) notes.push(`ORT ${k} rel err ${c.rel_err}`);
+    }
+    if (e.peer_skipped) notes.push(`peer: ${e.peer_skipped}`);
+    return [e.name, fmt(e.ours_ms), fmt(e.ort_webgpu_ms), fmt(e.ort_wasm_ms), fmt(e.ratio_webgpu), fmt(e.ratio_wasm), notes.join('; ')];
+  });
+  const line = (r: string[]) => `| ${r.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let opts: ReturnType<typeof parseBenchArgs>;
+  try {
+    opts = parseBenchArgs(argv);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
+  const started = performance.now();
+  const log = (l: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${l}\n`);
+  const www = await writePeerPage();
+  cachePath('data', '.keep');
+  const host = await BrowserHost.start({ verbose: opts.verbose, staticRoutes: { '/ort/': ORT_DIST, '/bench/': www, '/cache/': CACHE } });
+  const entries: Entry[] = [];
+  let adapter: AdapterSummary;
+  let peerInfo: unknown = null;
+  try {
+    adapter = await host.call<AdapterSummary>('init');
+    log(`adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.description}`);
+    const ctx: BenchContext = { opts, host, peer: null, log };
+    if (opts.noPeer) ctx.peerMissing = 'disabled (--no-peer)';
+    else {
+      try {
+        ctx.peer = await Peer.open(host, { wasmThreads: opts.ortThreads, verbose: opts.verbose });
+        peerInfo = ctx.peer.info;
+        log(`peer: onnxruntime-web ${ctx.peer.info.ortVersion}, wasm threads ${ctx.peer.info.wasmThreadsRequested ?? 'its default'}, cross-origin isolated ${ctx.peer.info.crossOriginIsolated}`);
+      } catch (e) {
+        ctx.peerMissing = `onnxruntime-web did not start: ${(e as Error).message}`;
+        log(`peer: ${ctx.peerMissing}`);
+      }
+    }
+    const families: [string, () => Promise<Entry[]>][] = [
+      ['forward', () => forwardEntries(ctx)],
+      ['kernels', () => kernelEntries(ctx)],
+      ['vae', () => vaeEntries(ctx)],
+    ];
+    if (!opts.quick) families.push(['memory', async () => (await import('./memory.ts')).memoryEntries(ctx, adapter)]);
+    for (const [family, run] of families) {
+      try {
+        entries.push(...(await run()));
+      } catch (e) {
+        log(`${family} FAILED: ${(e as Error).stack ?? e}`);
+        entries.push({ name: family, measures: '', skipped: `failed: ${(e as Error).message}` });
+      }
+    }
+  } finally {
+    await host.close();
+  }
+  const result = {
+    adapter: { vendor: adapter!.vendor, architecture: adapter!.architecture, description: adapter!.description, features: adapter!.features },
+    date: new Date().toISOString(),
+    mode: opts.quick ? 'quick' : opts.full ? 'full' : 'default',
+    runs: opts.runs, warmup: opts.warmup,
+    peer: peerInfo,
+    machine: { platform: process.platform, arch: process.arch, cpus: (await import('node:os')).cpus().length, node: process.version },
+    entries,
+  };
+  process.stdout.write(`${table(entries)}\n`);
+  if (opts.json) {
+    writeFileSync(opts.json, `${JSON.stringify(result, null, 2)}\n`);
+    log(`wrote ${opts.json}`);
+  }
+  log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return entries.some((e) => e.skipped?.startsWith('failed')) ? 1 : 0;
+}

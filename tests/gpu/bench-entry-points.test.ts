@@ -1,0 +1,75 @@
+/** The engine entry points that `npm run bench` uses: the lab's ditBlock and CPU-to-CPU timing, timed forwards and sampling steps. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { DitConfig } from '../../src/model/config.ts';
+import { writeSafetensors } from '../../src/weights/safetensors.ts';
+import type { KernelResult } from '../../src/worker/lab.ts';
+import type { HostTensorF32 } from '../../src/worker/tensors.ts';
+import * as ref from '../reference/ops.ts';
+import { relativeError } from '../support/compare.ts';
+import { useBrowserHost } from '../support/gpu-host.ts';
+import { randomDitInputs, randomDitWeights } from '../support/random-dit.ts';
+import { randn } from '../support/random.ts';
+
+const host = useBrowserHost();
+
+describe('bench entry points', () => {
+  it('lab ditBlock computes one adaLN-Zero block (checked against the CPU reference), with both timings', async () => {
+    const [N, T, D, H] = [2, 16, 32, 2];
+    const rows = N * T;
+    const x = randn(1, rows * D);
+    const mod = randn(2, N * 8 * D, 0.5);
+    const w = (s: number, o: number, i: number) => ({ w: randn(s, o * i, 1 / Math.sqrt(i)), b: randn(s + 50, o, 0.1) });
+    const qkv = w(3, 3 * D, D), proj = w(4, D, D), fc1 = w(5, 4 * D, D), fc2 = w(6, D, 4 * D);
+    const f32 = (a: Float64Array) => Float32Array.from(a);
+    const gated = (base: Float32Array, v: Float64Array, off: number) => base.map((b, i) => b + mod[Math.floor(i / D / T) * 8 * D + off + (i % D)] * v[i]);
+    const h1 = f32(ref.layerNormModulate(x, mod, rows, D, T, 8 * D, 0, D));
+    const a = f32(ref.attention(f32(ref.linear(h1, qkv.w, qkv.b, rows, 3 * D, D)), N, T, H, D / H));
+    const x1 = gated(x, ref.linear(a, proj.w, proj.b, rows, D, D), 2 * D);
+    const h2 = f32(ref.layerNormModulate(x1, mod, rows, D, T, 8 * D, 3 * D, 4 * D));
+    const f = f32(ref.linear(h2, fc1.w, fc1.b, rows, 4 * D, D).map(ref.geluTanh));
+    const want = gated(x1, ref.linear(f, fc2.w, fc2.b, rows, D, 4 * D), 5 * D);
+
+    const lin = (name: string, l: { w: Float32Array; b: Float32Array }, o: number, i: number) => ({
+      [`${name}.weight`]: { shape: [o, i], data: l.w }, [`${name}.bias`]: { shape: [o], data: l.b },
+    });
+    const r = await host().call<KernelResult>('runKernel', {
+      kernel: 'ditBlock',
+      inputs: { x: { shape: [rows, D], data: x }, modulation: { shape: [N, 8 * D], data: mod }, ...lin('attn.qkv', qkv, 3 * D, D), ...lin('attn.proj', proj, D, D), ...lin('mlp.fc1', fc1, 4 * D, D), ...lin('mlp.fc2', fc2, D, 4 * D) },
+      outputs: { x: [rows, D] }, params: { N, T, D, heads: H }, repeats: 3, ioTiming: { inputs: ['x', 'modulation'], warmup: 1, runs: 3 },
+    });
+    expect(relativeError(r.outputs.x.data, want)).toBeLessThan(1e-5);
+    expect(r.timesMs).toHaveLength(3);
+    expect(r.ioTimesMs).toHaveLength(3);
+    expect([...r.timesMs!, ...r.ioTimesMs!].every((t) => t >= 0)).toBe(true);
+  });
+
+  it('times forwards and sampling steps in the worker and counts their GPU calls', async () => {
+    const c: DitConfig = { input_size: 8, patch_size: 2, in_channels: 4, hidden_size: 32, depth: 2, num_heads: 2, num_classes: 10, learn_sigma: true };
+    const dir = mkdtempSync(join(tmpdir(), 'dit-bench-'));
+    writeFileSync(join(dir, 'w.safetensors'), writeSafetensors(randomDitWeights(c, 3)));
+    const h = host();
+    const id = await h.call<string>('loadDit', h.serveFile(join(dir, 'w.safetensors')), c);
+    const { x, t, y } = randomDitInputs(c, 2, 4);
+    const xs = { shape: [2, 4, 8, 8], data: x };
+    const plain = await h.call<Record<string, HostTensorF32>>('ditForward', id, xs, t, y, {});
+    const timed = await h.call<{ times: number[]; out: HostTensorF32; calls: { dispatches: number; submits: number } }>('benchDitForward', id, xs, t, y, { warmup: 1, runs: 3 });
+    expect(timed.times).toHaveLength(3);
+    expect(timed.out.data).toEqual(plain.out.data);
+    // 7 per block + 11 around them; the forward's submission and the readback's.
+    expect(timed.calls).toMatchObject({ dispatches: 7 * 2 + 11, submits: 2 });
+
+    const s = await h.call<{ stepTimes: number[]; steps: number; calls: { dispatches: number; submits: number }[] }>('benchDitSample', id, {
+      labels: Int32Array.of(3), respacing: '4', sampler: 'ddpm', cfgScale: 4, seed: 1,
+    });
+    expect(s.steps).toBe(4);
+    expect(s.stepTimes).toHaveLength(3);
+    expect(s.calls.every((k) => k.dispatches === 7 * 2 + 13 && k.submits === 1)).toBe(true);
+    expect(await h.call<string[]>('methods')).toContain('benchDitForward');
+    const mem = await h.call<{ liveBytes: number; peakBytes: number }>('memoryStats');
+    expect(mem.peakBytes).toBeGreaterThanOrEqual(mem.liveBytes);
+    expect(mem.liveBytes).toBeGreaterThan(0);
+  });
+});
