@@ -15,23 +15,11 @@ import siluWgsl from '../../shaders/silu.wgsl';
 import timestepEmbeddingWgsl from '../../shaders/timestep_embedding.wgsl';
 import unpatchifyWgsl from '../../shaders/unpatchify.wgsl';
 import { packHalves } from './half.ts';
+import { expect, grid1d, MAX_GROUPS } from './dispatch-shape.ts';
 import { f32 } from './params.ts';
 export { timestepFrequencies } from './sinusoid.ts';
 import type { Program } from './program.ts';
 import type { Allocator, Tensor } from './tensor.ts';
-
-const MAX_GROUPS = 65535;
-
-/** A 1-D range of `count` items over a 2-D grid of `size`-wide workgroups. */
-function grid1d(count: number, size: number): { groups: [number, number]; rowWidth: number } {
-  const total = Math.max(1, Math.ceil(count / size));
-  const gx = Math.min(total, MAX_GROUPS);
-  return { groups: [gx, Math.ceil(total / gx)], rowWidth: gx * size };
-}
-
-function expect(cond: boolean, message: string): void {
-  if (!cond) throw new Error(message);
-}
 
 // ---------------------------------------------------------------- linear layers
 

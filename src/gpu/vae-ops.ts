@@ -10,22 +10,10 @@ import attentionWgsl from '../../shaders/single_head_attention.wgsl';
 import toRgbaWgsl from '../../shaders/to_rgba.wgsl';
 import tokensToNchwWgsl from '../../shaders/tokens_to_nchw.wgsl';
 import { type Band, type BandedTensor, bandIndexOf, bandValues } from './banded.ts';
+import { expect, grid1d, MAX_GROUPS } from './dispatch-shape.ts';
 import { f32, type Param } from './params.ts';
 import type { Program } from './program.ts';
 import type { Allocator, Tensor } from './tensor.ts';
-
-const MAX_GROUPS = 65535;
-
-function expect(cond: boolean, message: string): void {
-  if (!cond) throw new Error(message);
-}
-
-/** A 1-D range of `count` items over a 2-D grid of `size`-wide workgroups. */
-function grid1d(count: number, size: number): { groups: [number, number]; rowWidth: number } {
-  const total = Math.max(1, Math.ceil(count / size));
-  const gx = Math.min(total, MAX_GROUPS);
-  return { groups: [gx, Math.ceil(total / gx)], rowWidth: gx * size };
-}
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 

@@ -21,14 +21,10 @@ export interface AdapterSummary {
   maxBufferSize: number;
 }
 
-export interface LoadProgress {
-  file: string;
-  loadedBytes: number;
-  totalBytes: number;
-  bytesPerSecond: number;
-  etaSeconds: number;
-  fromCache: boolean;
-}
+import type { DownloadProgress } from '../weights/download.ts';
+
+/** Download progress: which file, bytes, speed, ETA, and whether it came from the cache. */
+export type LoadProgress = DownloadProgress;
 
 export interface ModelInfo {
   id: string;
