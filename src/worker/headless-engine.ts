@@ -111,6 +111,7 @@ export class HeadlessEngine {
     const c = runner.config;
     const latent = c.in_channels * c.input_size ** 2;
     const B = req.labels.length;
+    const S = SpacedDiffusion.fromRespacing(req.respacing).numTimesteps;
     const stepTimes: number[] = [];
     const calls: GpuCallCounts[] = [];
     let last = 0;
@@ -119,7 +120,7 @@ export class HeadlessEngine {
       const sampler = new SampleRunner(ctx.gpu, ctx.alloc, ctx.pipelines, runner.weights);
       return sampler.sample({
         labels: req.labels, z: initialNoise({ seed: req.seed }, B * latent), respacing: req.respacing, sampler: req.sampler,
-        cfgScale: req.cfgScale, stepNoise: stepNoiseProvider({ seed: req.seed }, latent, B, () => req.sampler === 'ddpm'),
+        cfgScale: req.cfgScale, stepNoise: stepNoiseProvider({ seed: req.seed }, latent, B, (k) => req.sampler === 'ddpm' && k !== S - 1),
         onStep: async (k) => {
           await ctx.gpu.device.queue.onSubmittedWorkDone();
           const now = performance.now();
