@@ -155,6 +155,8 @@ describe('built-in model', () => {
     await page.getByTestId('generate').click();
     await page.waitForFunction(() => /^([3-9]|\d\d) \/ 60$/.test(document.querySelector('[data-testid="step-counter"]')?.textContent?.trim() ?? ''), undefined, { timeout: 90_000, polling: 20 });
     await shot(page, '08-cancel-running');
+    const workers = page.workers();
+    expect(workers).toHaveLength(1);
     await page.getByTestId('cancel').click();
 
     // Back to a usable state: no error, Generate enabled, Cancel disabled, a "Cancelled." note.
@@ -179,6 +181,10 @@ describe('built-in model', () => {
     expect(await finalImageSize(page)).toEqual([32, 32]);
     expect(await page.getByTestId('error').count()).toBe(0);
     await waitForGallery(page, gallery + 1);
+    // …on the same engine worker: the engine stopped the cancelled run (had it kept going, the
+    // app would have given up waiting for it and started a new worker).
+    expect(page.workers()).toHaveLength(1);
+    expect(page.workers()[0] === workers[0], 'the engine worker was replaced').toBe(true);
     await shot(page, '10-after-cancel-done');
     expect(errors).toEqual([]);
   });
