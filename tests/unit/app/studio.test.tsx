@@ -239,6 +239,9 @@ describe('DiT Studio UI (fake engine)', () => {
     const engines: FakeEngine[] = [];
     const { studio } = await renderStudio({ fileDelayMs: 5, numClasses: 10 }, engines);
     act(() => studio.store.getState().setHub({ hubUrl: 'http://hub.test', hubRepo: 'org/tiny', hubRevision: 'main' }));
+    // Not DiT-XL/2: its license is the repository's, not DiT-XL/2's.
+    expect(screen.getByRole('link', { name: 'see the model card of org/tiny' }).getAttribute('href')).toBe('http://hub.test/org/tiny');
+    expect(screen.queryByText(/weights by Meta/)).toBeNull();
     setSteps(2);
     // Before the download the model's classes are unknown: every ImageNet class is offered.
     const search = screen.getByTestId('class-search');
