@@ -44,9 +44,14 @@ export async function openStudio(browser: Browser, path = '/', init?: () => void
   return { context, page, errors, close: () => context.close() };
 }
 
-/** Saves a full-page screenshot as test-artifacts/e2e/NAME.png (CSS transitions finished, e.g. the progress bar's). */
+/**
+ * Saves a full-page screenshot as test-artifacts/e2e/NAME.png: scrolled to the top first (the
+ * left column is sticky, so a page that Playwright scrolled to click something would show it
+ * shifted down), CSS transitions finished (e.g. the progress bar's).
+ */
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, animations: 'disabled' });
 }
 
