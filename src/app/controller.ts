@@ -4,7 +4,6 @@
  * next Generate, so a lost device or a crashed worker never needs a page reload).
  */
 import type { AdapterSummary, GenerateParams, ModelInfo } from '../worker/api';
-import { className } from '../data/imagenet';
 import { errorMessage, isAbortError, WebGpuUnavailableError, type Engine, type EngineFactory } from './engine-client';
 import {
   createIdbGallery,
@@ -15,6 +14,7 @@ import {
   type GalleryStorage,
 } from './gallery';
 import {
+  classOutsideModel,
   createStudioStore,
   effectiveModel,
   isBusy,
@@ -59,6 +59,9 @@ export interface Studio {
 }
 
 class Superseded extends Error {}
+
+/** The settings do not fit the loaded model: shown to the user; the engine and model are fine. */
+class SettingsError extends Error {}
 
 export function createStudio(options: StudioOptions): Studio {
   const store = options.store ?? createStudioStore();
@@ -203,9 +206,8 @@ export function createStudio(options: StudioOptions): Studio {
       check();
       // Read the parameters after loading: the built-in model may have moved to a class it knows.
       const params = paramsFromSettings(s().settings);
-      if (info.knownClasses?.length && !info.knownClasses.includes(params.classId)) {
-        throw new Error(`This model does not know class ${params.classId} (${className(params.classId)}). Pick one of its ${info.knownClasses.length} classes.`);
-      }
+      const outside = classOutsideModel(params.classId, info);
+      if (outside) throw new SettingsError(outside);
       s().runGenerating(params);
       const run = e.generate(params, (u) => {
         if (myToken === token) s().runStep(u);
@@ -224,7 +226,7 @@ export function createStudio(options: StudioOptions): Studio {
       }
       // Anything else (device lost, out of memory, a crashed worker, a failed download): show it,
       // and start from a fresh engine next time.
-      broken = true;
+      if (!(err instanceof SettingsError)) broken = true;
       generating = null;
       const msg = errorMessage(err);
       s().runFailed(err instanceof WebGpuUnavailableError ? `WebGPU is not available: ${msg}` : msg);

@@ -28,6 +28,8 @@ export interface FakeEngineOptions {
   knownClasses?: number[];
   /** Image side of the built-in model (default 32, like the real one). */
   builtinSize?: number;
+  /** Classes of Hub/URL/file models (default 1000, like DiT-XL/2). */
+  numClasses?: number;
 }
 
 export interface FakeEngine extends Engine {
@@ -207,7 +209,7 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
         id: spec.kind === 'hub' ? `${spec.repo}@${spec.revision ?? 'main'}` : spec.kind,
         name: spec.kind === 'hub' ? `${spec.repo} (fake)` : `DiT-XL/2 ${size} (fake, ${spec.kind})`,
         imageSize: size,
-        numClasses: 1000,
+        numClasses: options.numClasses ?? 1000,
         license: 'CC-BY-NC-4.0',
         cached: fromCache,
       };

@@ -16,7 +16,7 @@ import type {
   SamplerName,
   StepUpdate,
 } from '../worker/api';
-import { isClassId } from '../data/imagenet';
+import { className, isClassId, NUM_IMAGENET_CLASSES } from '../data/imagenet';
 import type { GalleryItem, ModelRef } from './gallery';
 import { downscaleFrame } from './gallery';
 
@@ -293,6 +293,36 @@ export function knownClasses(s: Pick<StudioState, 'model' | 'modelKey' | 'settin
   if (!s.model?.knownClasses?.length) return null;
   if (s.modelKey !== modelKey(s)) return null;
   return s.model.knownClasses;
+}
+
+const classRanges = new Map<number, number[]>();
+
+/**
+ * The class ids the selected model can make, once it is loaded: the built-in model's trained
+ * subset, or 0..numClasses-1 for a model with fewer than the 1000 ImageNet classes. Null when
+ * every ImageNet class works, or when the selected model is not loaded yet (its classes are
+ * unknown until then). The same array for the same model (a stable selector result).
+ */
+export function modelClasses(s: Pick<StudioState, 'model' | 'modelKey' | 'settings' | 'urlModel' | 'localFiles' | 'engine'>): number[] | null {
+  const known = knownClasses(s);
+  if (known) return known;
+  const n = s.model?.numClasses;
+  if (!n || n >= NUM_IMAGENET_CLASSES || !Number.isInteger(n) || s.modelKey !== modelKey(s)) return null;
+  let ids = classRanges.get(n);
+  if (!ids) classRanges.set(n, (ids = Array.from({ length: n }, (_, i) => i)));
+  return ids;
+}
+
+/** Why a loaded model cannot make this class (a message for the user), or null when it can. */
+export function classOutsideModel(classId: number, info: Pick<ModelInfo, 'numClasses' | 'knownClasses'>): string | null {
+  const known = info.knownClasses;
+  if (known?.length && !known.includes(classId)) {
+    return `This model does not know class ${classId} (${className(classId)}). Pick one of its ${known.length} classes.`;
+  }
+  if (classId >= info.numClasses) {
+    return `This model has ${info.numClasses} classes (ids 0–${info.numClasses - 1}); class ${classId} (${className(classId)}) is not one of them. Pick one of its classes.`;
+  }
+  return null;
 }
 
 export function isDitRepo(repo: string): boolean {

@@ -1,15 +1,18 @@
 import { useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { className, classSynonyms, searchClasses, shortClassName } from '../../data/imagenet';
 import { useStudio, useStudioStore } from '../context';
-import { effectiveModel, knownClasses } from '../store';
+import { effectiveModel, modelClasses } from '../store';
 
 const MAX_RESULTS = 50;
 
 export function ClassPicker() {
   const store = useStudioStore();
   const classId = useStudio((s) => s.settings.classId);
-  const known = useStudio(knownClasses);
+  // Once the selected model is loaded, only its classes: the built-in model's trained subset, or
+  // ids 0..numClasses-1 of a model with fewer than 1000 classes.
+  const restrictTo = useStudio(modelClasses);
   const builtinSelected = useStudio((s) => effectiveModel(s).kind === 'builtin');
+  const subset = !!restrictTo && builtinSelected;
   const [query, setQuery] = useState('');
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
@@ -18,7 +21,6 @@ export function ClassPicker() {
   const id = useId();
   const listId = `${id}-list`;
 
-  const restrictTo = builtinSelected ? known : null;
   const results = useMemo(() => searchClasses(query, { limit: MAX_RESULTS, restrictTo }), [query, restrictTo]);
   const unrestrictedCount = useMemo(
     () => (restrictTo && query.trim() ? searchClasses(query, { limit: 1 }).length : 0),
@@ -89,18 +91,32 @@ export function ClassPicker() {
   }
 
   const synonyms = classSynonyms(classId);
+  const modelLabel = builtinSelected ? 'built-in model' : 'this model';
+  const range = restrictTo && !subset ? `ids 0–${restrictTo.length - 1}` : null;
+  const currentOutside = restrictTo !== null && !restrictTo.includes(classId);
 
   return (
     <div className="field class-picker">
       <div className="field-head">
         <label htmlFor={`${id}-input`}>Class</label>
-        {restrictTo && <span className="hint">built-in model: {restrictTo.length} classes</span>}
+        {restrictTo && (
+          <span className="hint">
+            {modelLabel}: {restrictTo.length} classes{range ? ` (${range})` : ''}
+          </span>
+        )}
       </div>
       <div className="class-current" aria-live="polite">
         <span className="class-current-name">{shortClassName(classId)}</span>
         <span className="class-id">#{classId}</span>
         {synonyms.length > 1 && <span className="class-synonyms">{synonyms.slice(1).join(', ')}</span>}
       </div>
+      {currentOutside && (
+        <p className="field-error" role="status">
+          {subset
+            ? 'The built-in model does not know this class: pick one of its classes.'
+            : `This model has ${restrictTo.length} classes (${range}): pick one of them.`}
+        </p>
+      )}
       <div className="combo">
         <div className="combo-row">
           <input
@@ -111,7 +127,9 @@ export function ClassPicker() {
             role="combobox"
             autoComplete="off"
             spellCheck={false}
-            placeholder={restrictTo ? 'Search the built-in classes…' : 'Search 1000 classes or type an id…'}
+            placeholder={
+              subset ? 'Search the built-in classes…' : restrictTo ? `Search this model's ${restrictTo.length} classes…` : 'Search 1000 classes or type an id…'
+            }
             aria-autocomplete="list"
             aria-expanded={showList}
             aria-controls={listId}
@@ -160,9 +178,11 @@ export function ClassPicker() {
         </ul>
         {open && query.trim() !== '' && results.length === 0 && (
           <p className="combo-empty" role="status">
-            {unrestrictedCount > 0
-              ? 'The built-in model does not know this class. Choose DiT-XL/2 in the model panel for all 1000 classes.'
-              : 'No class matches.'}
+            {unrestrictedCount === 0
+              ? 'No class matches.'
+              : subset
+                ? 'The built-in model does not know this class. Choose DiT-XL/2 in the model panel for all 1000 classes.'
+                : `This model has ${restrictTo?.length} classes (${range}); this class is not one of them.`}
           </p>
         )}
       </div>

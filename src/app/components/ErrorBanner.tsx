@@ -7,6 +7,9 @@ function advice(message: string): string | null {
   if (/device.*lost|lost.*device|context lost/i.test(message)) {
     return 'The GPU device was lost (a driver reset or the tab was in the background too long). Press Generate: DiT Studio restarts the GPU.';
   }
+  if (/pick one of its/i.test(message)) {
+    return 'Choose one of the classes this model knows in the class picker, then press Generate.';
+  }
   if (/fetch|network|download|404|403|http/i.test(message)) {
     return 'Downloading the model failed. Check the Hub URL, repository and revision, and your connection, then press Generate again.';
   }

@@ -53,7 +53,8 @@ export function Gallery() {
                 <span className="thumb-caption" title={`guidance ${item.params.cfgScale.toFixed(1)}, seed ${item.params.seed}`}>
                   <span className="thumb-name">{shortClassName(item.params.classId)}</span>
                   <span className="thumb-params">
-                    cfg {item.params.cfgScale.toFixed(1)} · seed {item.params.seed}
+                    {/* Wraps only between the two parts: a narrow card must not cut the seed off. */}
+                    {`cfg\u00a0${item.params.cfgScale.toFixed(1)} · seed\u00a0${item.params.seed}`}
                   </span>
                 </span>
               </button>

@@ -2,7 +2,7 @@ import { useEffect, useId, useState, type DragEvent } from 'react';
 import { useController, useStudio, useStudioShallow, useStudioStore } from '../context';
 import { formatBytes, formatDuration } from '../format';
 import { classifyFiles, filesFromDrop, filesFromInput, type PathedFile } from '../local-files';
-import { DIT_REPOS, effectiveModel, isBusy, modelKey, type LocalFiles } from '../store';
+import { DIT_REPOS, effectiveModel, isBusy, isDitRepo, modelKey, type LocalFiles } from '../store';
 
 type Choice = 'builtin' | 'dit-256' | 'dit-512' | 'custom' | 'files';
 
@@ -121,8 +121,17 @@ export function ModelPanel() {
     await takeFiles(await filesFromDrop(e.dataTransfer));
   }
 
+  // DiT-XL/2's license is known; any other Hub repo or local checkpoint has its own (the engine
+  // reports DiT-XL/2's for every Hub repo), so point at the repository instead of guessing.
+  const ditWeights = ref.kind === 'hub' && isDitRepo(ref.repo);
   const license =
-    ref.kind === 'builtin' ? licenseLink(loaded?.license ?? (model && loadedKey === 'builtin' ? model.license : undefined)) : licenseLink(loaded?.license ?? 'CC-BY-NC-4.0');
+    ref.kind === 'builtin'
+      ? licenseLink(loaded?.license ?? (model && loadedKey === 'builtin' ? model.license : undefined))
+      : ditWeights
+        ? licenseLink(loaded?.license ?? 'CC-BY-NC-4.0')
+        : ref.kind === 'hub'
+          ? { name: `see the model card of ${ref.repo}`, url: `${ref.hubUrl.replace(/\/+$/, '')}/${ref.repo}` }
+          : { name: 'see where the checkpoint came from' };
 
   return (
     <section className="panel model-panel" aria-labelledby={`${id}-title`}>
@@ -245,7 +254,7 @@ export function ModelPanel() {
         ) : (
           license.name
         )}
-        {ref.kind !== 'builtin' && <span className="hint"> — {DIT_LICENSE.note}</span>}
+        {ditWeights && <span className="hint"> — {DIT_LICENSE.note}</span>}
       </p>
     </section>
   );

@@ -29,7 +29,13 @@ export function RunControls() {
         : 'Loading the model…';
   } else if (status === 'running') {
     const eta = sps > 0 ? ` · about ${formatDuration((total - step) / sps)} left` : '';
-    line = step === 0 ? 'Preparing…' : `Denoising: step ${step} of ${total} · ${formatRate(sps)}${eta}`;
+    // After the last step the final image is still being made (the VAE decode for latent models).
+    line =
+      step === 0
+        ? 'Preparing…'
+        : step >= total
+          ? `Denoised in ${total} steps · making the final image…`
+          : `Denoising: step ${step} of ${total} · ${formatRate(sps)}${eta}`;
   } else if (status === 'done' && result) {
     line = `Done in ${formatDuration(result.elapsedMs / 1000)}.`;
   } else if (status === 'error') {

@@ -234,4 +234,40 @@ describe('DiT Studio UI (fake engine)', () => {
     await waitFor(() => expect(counter()).toBe('2 / 2'), { timeout: 5000 });
     expect((screen.getByTestId('final-image') as HTMLCanvasElement).width).toBe(256);
   });
+
+  it('a Hub model with 10 classes: a clear error for class 207, the same engine after it, then only its classes', async () => {
+    const engines: FakeEngine[] = [];
+    const { studio } = await renderStudio({ fileDelayMs: 5, numClasses: 10 }, engines);
+    act(() => studio.store.getState().setHub({ hubUrl: 'http://hub.test', hubRepo: 'org/tiny', hubRevision: 'main' }));
+    // Not DiT-XL/2: its license is the repository's, not DiT-XL/2's.
+    expect(screen.getByRole('link', { name: 'see the model card of org/tiny' }).getAttribute('href')).toBe('http://hub.test/org/tiny');
+    expect(screen.queryByText(/weights by Meta/)).toBeNull();
+    setSteps(2);
+    // Before the download the model's classes are unknown: every ImageNet class is offered.
+    const search = screen.getByTestId('class-search');
+    fireEvent.change(search, { target: { value: 'golden retriever' } });
+    expect(screen.getAllByTestId('class-option')[0].getAttribute('data-class-id')).toBe('207');
+    fireEvent.keyDown(search, { key: 'Enter' });
+    fireEvent.click(screen.getByTestId('generate'));
+    const error = await screen.findByTestId('error');
+    expect(error.textContent).toMatch(/This model has 10 classes \(ids 0–9\); class 207 \(golden retriever\) is not one of them/);
+    expect(error.textContent).toContain('Choose one of the classes this model knows');
+    // The picker now knows the model: only ids 0..9, a note on the class chosen, a hint on a search.
+    expect(screen.getByText(/this model: 10 classes \(ids 0–9\)/)).toBeTruthy();
+    expect(screen.getByText('This model has 10 classes (ids 0–9): pick one of them.')).toBeTruthy();
+    fireEvent.change(search, { target: { value: 'golden retriever' } });
+    expect(screen.queryAllByTestId('class-option')).toHaveLength(0);
+    expect(screen.getByText(/this class is not one of them/)).toBeTruthy();
+    fireEvent.change(search, { target: { value: '' } });
+    fireEvent.focus(search);
+    expect(screen.getAllByTestId('class-option').map((o) => Number(o.getAttribute('data-class-id')))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    fireEvent.click(screen.getAllByTestId('class-option')[3]);
+    expect(studio.store.getState().settings.classId).toBe(3);
+    // A settings error is not an engine failure: the next run uses the same engine and model.
+    fireEvent.click(screen.getByTestId('generate'));
+    await waitFor(() => expect(counter()).toBe('2 / 2'), { timeout: 5000 });
+    expect(screen.queryByTestId('error')).toBeNull();
+    expect(engines).toHaveLength(1);
+    expect(engines[0].calls.filter((c) => c.method === 'load' && (c.arg as { kind: string }).kind === 'hub')).toHaveLength(1);
+  });
 });
