@@ -35,6 +35,10 @@ export interface SourceOptions {
 
 const DIT_LICENSE = 'DiT-XL/2 weights: CC-BY-NC 4.0 (facebookresearch/DiT); SD-VAE: MIT (stabilityai)';
 
+/** The license line of a Hub repo: DiT-XL/2's own, or a pointer to the repo's model card. */
+const hubLicense = (hub: string, repo: string): string =>
+  /^facebook\/DiT-XL-2-(256|512)$/.test(repo) ? DIT_LICENSE : `see the model card at ${hub.replace(/\/$/, '')}/${repo}`;
+
 async function json(url: string, what: string): Promise<unknown> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`could not read the ${what} at ${url}: HTTP ${res.status}`);
@@ -83,7 +87,7 @@ export async function resolveModelFiles(spec: ModelSpec, o: SourceOptions): Prom
         transformer: transformer.source,
         config,
         vae: { weights: vae.source, config: vaeConfig },
-        license: DIT_LICENSE,
+        license: hubLicense(spec.hubUrl, spec.repo),
         cached: transformer.fromCache && vae.fromCache,
         cacheWarning: warning ? `the browser's storage is full, so the model was not cached (${warning.message})` : undefined,
       };
@@ -99,7 +103,7 @@ export async function resolveModelFiles(spec: ModelSpec, o: SourceOptions): Prom
         transformer: transformer.source,
         config: ditConfigFromJson(await json(spec.transformerConfigUrl, 'transformer config')),
         vae: vae ? { weights: vae.source, config: await json(spec.vaeConfigUrl!, 'VAE config') } : undefined,
-        license: DIT_LICENSE,
+        license: 'see where the files came from',
         cached: transformer.fromCache && (vae?.fromCache ?? true),
       };
     }
