@@ -412,7 +412,7 @@ class GaussianDiffusion:
         return {"loss": mse + vb, "mse": mse, "vb": vb}
 
     @torch.no_grad()
-    def p_sample_loop(self, model_fn, shape, noise, clip_denoised=True, generator=None, step_noise=None,
+    def p_sample_loop(self, model_fn, shape, noise, clip_denoised=False, generator=None, step_noise=None,
                       trace=None):
         """DDPM ancestral sampling. step_noise: optional list of per-step noise
         tensors (in sampling order) instead of drawing from `generator`;

@@ -121,8 +121,10 @@ guidance, right block classifier-free guidance 4. Sampled from the exported
 float16 file with `tools/builtin/sample.py`: official DDPM ancestral sampling
 on a 50-step respaced schedule, learned variance, guidance as the official
 `forward_with_cfg` (on the first 3 channels, which here are all the eps
-channels), predicted x0 clipped to [-1, 1] (the usual setting in pixel space;
-the latent-space DiT sampler does not clip).
+channels), `clip_denoised=False` like the official DiT `sample.py` (clipping
+the predicted x0 to [-1, 1] is available with `--clip`; for this small eps
+model it makes things worse: at high noise the x0 estimate is far outside
+[-1, 1] and clipping injects saturated noise).
 
 ![samples](samples.png)
 

@@ -45,7 +45,7 @@ def load_model(weights=None, config=None, ckpt=None):
 
 
 @torch.no_grad()
-def sample(model, cfg, labels, seeds, cfg_scale, steps=50, clip=True):
+def sample(model, cfg, labels, seeds, cfg_scale, steps=50, clip=False):
     """labels, seeds: equal-length lists. Returns uint8 (N, H, W, 3)."""
     diffusion = GaussianDiffusion.respaced(1000, steps)
     n, r, c = len(labels), cfg["input_size"], cfg["in_channels"]
@@ -73,7 +73,8 @@ def main():
     ap.add_argument("--seed0", type=int, default=0)
     ap.add_argument("--cfg", default="1,4", help="comma-separated guidance scales")
     ap.add_argument("--steps", type=int, default=50)
-    ap.add_argument("--no-clip", action="store_true", help="do not clip the predicted x0 to [-1, 1]")
+    ap.add_argument("--clip", action="store_true",
+                    help="clip the predicted x0 to [-1, 1] (off by default, as in the official DiT sample.py)")
     ap.add_argument("--scale", type=int, default=3, help="pixel upscaling of the grid")
     ap.add_argument("--out", default=os.path.join(MODEL_DIR, "samples.png"))
     ap.add_argument("--npz", default=None, help="also save the raw samples")
@@ -90,7 +91,7 @@ def main():
     for s in scales:
         labels = [c for c in classes for _ in seeds]
         sd = [k for _ in classes for k in seeds]
-        blocks.append(sample(model, cfg, labels, sd, s, args.steps, not args.no_clip))
+        blocks.append(sample(model, cfg, labels, sd, s, args.steps, args.clip))
     print(f"sampled {len(classes)} classes x {len(seeds)} seeds x {len(scales)} scales "
           f"({args.steps} steps) in {time.time() - t0:.1f}s")
 
