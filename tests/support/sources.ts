@@ -41,14 +41,5 @@ export function sequentialOnly(bytes: Uint8Array, pieceBytes: number, name = 'se
   };
 }
 
-/** Deterministic PRNG (mulberry32) for fuzzing and random fixtures. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32) for fuzzing and random fixtures: the tests' one generator. */
+export { rng as prng } from './random.ts';
