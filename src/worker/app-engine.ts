@@ -128,10 +128,9 @@ export class AppEngine implements EngineApi {
     let finalPixels: Frame | null = null;
     let finalLatent: Float32Array | null = null;
     try {
-      const stochastic = params.sampler === 'ddpm';
       await runner.sample({
         labels: Int32Array.of(params.classId), z: initialNoise(noise, latentSize), respacing: String(params.steps), sampler: params.sampler,
-        cfgScale: params.cfgScale, stepNoise: stepNoiseProvider(noise, latentSize, 1, (k) => stochastic && k !== params.steps - 1),
+        cfgScale: params.cfgScale, stepNoise: stepNoiseProvider(noise, latentSize, 1),
         signal: abort.signal,
         onStep: async (k, total, x0, sample) => {
           preview ??= new FrameMaker(ctx.gpu, ctx.alloc, ctx.pipelines, x0, shape, isLatent);

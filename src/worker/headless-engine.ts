@@ -9,7 +9,6 @@ import { adapterSummary, createGpuContext, type GpuContext } from './gpu-context
 import { type KernelResult, type KernelRun, runKernel } from './lab.ts';
 import { type DitLoadOptions, loadDit, loadVae, urlSource } from './model-loader.ts';
 import type { HostTensorF32 } from './tensors.ts';
-import { SpacedDiffusion } from '../sampling/schedule.ts';
 import type { GpuSamplerKind } from '../sampling/step-coefficients.ts';
 import { initialNoise, type NoiseSpec, stepNoiseProvider } from './noise-source.ts';
 import { SampleRunner } from './sample-runner.ts';
@@ -62,14 +61,10 @@ export class HeadlessEngine {
     const B = req.labels.length;
     const latent = c.in_channels * c.input_size ** 2;
     const z = initialNoise(req.noise, B * latent);
-    const S = SpacedDiffusion.fromRespacing(req.respacing).numTimesteps;
-    // The last step adds no noise (t = 0); DDIM adds none at all with eta = 0.
-    const stochastic = req.sampler === 'ddpm' || (req.sampler === 'ddim' && (req.eta ?? 0) > 0);
-    const needsNoise = (k: number) => stochastic && k !== S - 1;
     const sampler = new SampleRunner(ctx.gpu, ctx.alloc, ctx.pipelines, runner.weights);
     const result = await sampler.sample({
       labels: req.labels, z, respacing: req.respacing, sampler: req.sampler, cfgScale: req.cfgScale, cfgChannels: req.cfgChannels,
-      eta: req.eta, stepNoise: stepNoiseProvider(req.noise, latent, B, needsNoise), keepSamples: req.keepSamples,
+      eta: req.eta, stepNoise: stepNoiseProvider(req.noise, latent, B), keepSamples: req.keepSamples,
     });
     const shape = [B, c.in_channels, c.input_size, c.input_size];
     return { final: { shape, data: result.final }, samples: result.samples ? { shape: [result.steps, ...shape], data: result.samples } : undefined };
@@ -111,7 +106,6 @@ export class HeadlessEngine {
     const c = runner.config;
     const latent = c.in_channels * c.input_size ** 2;
     const B = req.labels.length;
-    const S = SpacedDiffusion.fromRespacing(req.respacing).numTimesteps;
     const stepTimes: number[] = [];
     const calls: GpuCallCounts[] = [];
     let last = 0;
@@ -120,7 +114,7 @@ export class HeadlessEngine {
       const sampler = new SampleRunner(ctx.gpu, ctx.alloc, ctx.pipelines, runner.weights);
       return sampler.sample({
         labels: req.labels, z: initialNoise({ seed: req.seed }, B * latent), respacing: req.respacing, sampler: req.sampler,
-        cfgScale: req.cfgScale, stepNoise: stepNoiseProvider({ seed: req.seed }, latent, B, (k) => req.sampler === 'ddpm' && k !== S - 1),
+        cfgScale: req.cfgScale, stepNoise: stepNoiseProvider({ seed: req.seed }, latent, B),
         onStep: async (k) => {
           await ctx.gpu.device.queue.onSubmittedWorkDone();
           const now = performance.now();

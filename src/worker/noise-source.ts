@@ -18,10 +18,9 @@ export function initialNoise(spec: NoiseSpec, count: number): Float32Array {
  * hold the doubled batch (R = rows) or only the conditional rows (R = B, repeated for the null
  * half, whose samples never reach the output).
  */
-export function stepNoiseProvider(spec: NoiseSpec, latent: number, batch: number, needed: (k: number) => boolean): (k: number, rows: number) => Float32Array | null {
-  if ('seed' in spec) return (k, rows) => (needed(k) ? gaussian(spec.seed, rows * latent, stepNoiseStream(k)) : null);
+export function stepNoiseProvider(spec: NoiseSpec, latent: number, batch: number): (k: number, rows: number) => Float32Array {
+  if ('seed' in spec) return (k, rows) => gaussian(spec.seed, rows * latent, stepNoiseStream(k));
   return (k, rows) => {
-    if (!needed(k)) return null;
     const sn = spec.stepNoise;
     if (!sn) throw new Error('this sampler needs per-step noise: the noise file has no "step_noise"');
     const [S, R] = sn.shape;

@@ -26,8 +26,8 @@ export interface SampleRequest {
   forceGuidance?: boolean;
   eta?: number;
   clipDenoised?: boolean;
-  /** Noise for step k, for all `rows` (= 2B with guidance, else B) rows; null where none is needed. */
-  stepNoise: (k: number, rows: number) => Float32Array | null;
+  /** Noise for step k, for all `rows` (= 2B with guidance, else B) rows; asked for only at steps that add noise. */
+  stepNoise: (k: number, rows: number) => Float32Array;
   /** Keep every step's conditional sample for `samples`. */
   keepSamples?: boolean;
   /** Called after each step's submission with the step's x0 estimate tensor (for previews). */
@@ -103,8 +103,10 @@ export class SampleRunner {
         if (req.signal?.aborted) throw new DOMException('sampling was cancelled', 'AbortError');
         writeTensor(this.gpu, acts.t, new Float32Array(rows).fill(d.timestepMap[S - 1 - k]));
         writeTensor(this.gpu, coef, stepCoefficients(d, req.sampler, k, { eta: req.eta, clipDenoised: req.clipDenoised }));
-        const n = req.stepNoise(k, rows);
-        if (n) {
+        // DDPM, and DDIM with eta > 0, add noise at every step but the last (t = 0).
+        const stochastic = req.sampler === 'ddpm' || (req.sampler === 'ddim' && (req.eta ?? 0) > 0);
+        if (stochastic && k !== S - 1) {
+          const n = req.stepNoise(k, rows);
           if (n.length !== rows * latent) throw new Error(`step noise for step ${k} holds ${n.length} values, expected ${rows * latent}`);
           writeTensor(this.gpu, noise, n);
         }
