@@ -1,73 +1,39 @@
-// Linear layer: y[m, n] = epilogue(sum_k x[m, k] * w[k, n] + b[n]).
+// Linear layer, register-tiled (matmul_common.wgsl is prepended: layouts, params, epilogues).
 //
-// Layouts: x row-major [M, K] (row stride xStride); w is the PyTorch [out, in] weight transposed
-// once at load to [K, Np] (Np = N rounded up to 8, padding columns zero) so a row of w is read
-// as vec4s; b [N]; y row-major with row stride yStride, columns from yOffset on.
-// F16_WEIGHTS (override): w holds IEEE halves packed in pairs (unpack2x16float), half the
-// memory of f32 storage on any adapter; arithmetic stays f32. w is bound as raw u32 words either
-// way: 8 columns are two vec4<u32> of f32 bits, or one vec4<u32> of halves.
-// Each invocation computes a 4-row x 8-column block held in eight vec4 accumulators; a workgroup
-// of 8 x 8 invocations covers 32 rows x 64 columns. Rows past M are clamped on load and skipped
-// on store; columns past N are computed from the zero padding and skipped on store.
-//
-// EPILOGUE (override): 0 none, 1 GELU (tanh approximation), 2 SiLU,
-//   3 gated residual y = y + aux[g] * v (adaLN-Zero's x + gate * f(x); y is read and written),
-//   4 add table y = v + aux[g] (e.g. a position table).
-//   g = ((m / auxRowDiv) % auxRowMod) * auxStride + auxOffset + n.
+// Each invocation computes a ROWS x 8 block (ROWS = 4, 8 or 16; override) held in named vec4
+// accumulators, two per row; a workgroup of 8 x 8 invocations covers 8·ROWS rows x 64 columns.
+// Named variables, not arrays, because CPU adapters (SwiftShader) keep arrays in memory; rows
+// past ROWS sit behind constant conditions that the compiler removes. More rows per invocation
+// means more FMAs per weight load (SwiftShader, measured: 16 rows ~1.5-2x faster than 4 at the
+// DiT-S/2 shapes) but more registers (real GPUs may prefer 4 or the shared-memory kernel): the
+// autotune picks (src/gpu/matmul-tuning.ts).
+// Rows past M are clamped on load and skipped on store; columns past N are computed from the
+// zero padding and skipped on store.
 
-struct Params {
-  M: u32, N: u32, K: u32, Np: u32,
-  xStride: u32, yStride: u32,
-  auxStride: u32, auxOffset: u32, auxRowDiv: u32, auxRowMod: u32,
-  yOffset: u32,
-}
-
-override EPILOGUE: u32 = 0u;
-override F16_WEIGHTS: bool = false;
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read> b: array<f32>;
-@group(0) @binding(4) var<storage, read> aux: array<f32>;
-@group(0) @binding(5) var<storage, read_write> y: array<f32>;
-
-fn gelu_tanh(v: f32) -> f32 {
-  // 0.5 v (1 + tanh(sqrt(2/pi) (v + 0.044715 v^3))); the argument is clamped because tanh of a
-  // large value can overflow to NaN in some implementations (tanh(±10) is ±1 in f32 anyway).
-  let u = clamp(0.7978845608028654 * (v + 0.044715 * v * v * v), -10.0, 10.0);
-  return 0.5 * v * (1.0 + tanh(u));
-}
-
-fn epilogue(m: u32, n: u32, acc: f32) {
-  if (m >= p.M || n >= p.N) { return; }
-  let v = acc + b[n];
-  let yi = m * p.yStride + p.yOffset + n;
-  let g = ((m / p.auxRowDiv) % p.auxRowMod) * p.auxStride + p.auxOffset + n;
-  switch EPILOGUE {
-    case 1u: { y[yi] = gelu_tanh(v); }
-    case 2u: { y[yi] = v / (1.0 + exp(-v)); }
-    case 3u: { y[yi] = y[yi] + aux[g] * v; }
-    case 4u: { y[yi] = v + aux[g]; }
-    default: { y[yi] = v; }
-  }
-}
-
-fn store_row(m: u32, n0: u32, lo: vec4<f32>, hi: vec4<f32>) {
-  epilogue(m, n0 + 0u, lo.x); epilogue(m, n0 + 1u, lo.y); epilogue(m, n0 + 2u, lo.z); epilogue(m, n0 + 3u, lo.w);
-  epilogue(m, n0 + 4u, hi.x); epilogue(m, n0 + 5u, hi.y); epilogue(m, n0 + 6u, hi.z); epilogue(m, n0 + 7u, hi.w);
-}
+override ROWS: u32 = 4u;
 
 @compute @workgroup_size(8, 8, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let n0 = gid.x * 8u;
-  let m0 = gid.y * 4u;
+  let m0 = gid.y * ROWS;
   if (n0 >= p.Np || m0 >= p.M) { return; }
   let last = p.M - 1u;
   let x0 = min(m0 + 0u, last) * p.xStride;
   let x1 = min(m0 + 1u, last) * p.xStride;
   let x2 = min(m0 + 2u, last) * p.xStride;
   let x3 = min(m0 + 3u, last) * p.xStride;
+  let x4 = min(m0 + 4u, last) * p.xStride;
+  let x5 = min(m0 + 5u, last) * p.xStride;
+  let x6 = min(m0 + 6u, last) * p.xStride;
+  let x7 = min(m0 + 7u, last) * p.xStride;
+  let x8 = min(m0 + 8u, last) * p.xStride;
+  let x9 = min(m0 + 9u, last) * p.xStride;
+  let xa = min(m0 + 10u, last) * p.xStride;
+  let xb = min(m0 + 11u, last) * p.xStride;
+  let xc = min(m0 + 12u, last) * p.xStride;
+  let xd = min(m0 + 13u, last) * p.xStride;
+  let xe = min(m0 + 14u, last) * p.xStride;
+  let xf = min(m0 + 15u, last) * p.xStride;
   // w words per row and the first word of this invocation's 8 columns.
   let wRow = select(p.Np / 4u, p.Np / 8u, F16_WEIGHTS);
   var wi = select(n0 / 4u, n0 / 8u, F16_WEIGHTS);
@@ -75,6 +41,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var a10 = vec4<f32>(0.0); var a11 = vec4<f32>(0.0);
   var a20 = vec4<f32>(0.0); var a21 = vec4<f32>(0.0);
   var a30 = vec4<f32>(0.0); var a31 = vec4<f32>(0.0);
+  var a40 = vec4<f32>(0.0); var a41 = vec4<f32>(0.0);
+  var a50 = vec4<f32>(0.0); var a51 = vec4<f32>(0.0);
+  var a60 = vec4<f32>(0.0); var a61 = vec4<f32>(0.0);
+  var a70 = vec4<f32>(0.0); var a71 = vec4<f32>(0.0);
+  var a80 = vec4<f32>(0.0); var a81 = vec4<f32>(0.0);
+  var a90 = vec4<f32>(0.0); var a91 = vec4<f32>(0.0);
+  var aa0 = vec4<f32>(0.0); var aa1 = vec4<f32>(0.0);
+  var ab0 = vec4<f32>(0.0); var ab1 = vec4<f32>(0.0);
+  var ac0 = vec4<f32>(0.0); var ac1 = vec4<f32>(0.0);
+  var ad0 = vec4<f32>(0.0); var ad1 = vec4<f32>(0.0);
+  var ae0 = vec4<f32>(0.0); var ae1 = vec4<f32>(0.0);
+  var af0 = vec4<f32>(0.0); var af1 = vec4<f32>(0.0);
   for (var k = 0u; k < p.K; k = k + 1u) {
     var w0: vec4<f32>;
     var w1: vec4<f32>;
@@ -87,14 +65,49 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       w1 = bitcast<vec4<f32>>(w[wi + 1u]);
     }
     wi = wi + wRow;
-    let v0 = x[x0 + k]; let v1 = x[x1 + k]; let v2 = x[x2 + k]; let v3 = x[x3 + k];
-    a00 = fma(vec4<f32>(v0), w0, a00); a01 = fma(vec4<f32>(v0), w1, a01);
-    a10 = fma(vec4<f32>(v1), w0, a10); a11 = fma(vec4<f32>(v1), w1, a11);
-    a20 = fma(vec4<f32>(v2), w0, a20); a21 = fma(vec4<f32>(v2), w1, a21);
-    a30 = fma(vec4<f32>(v3), w0, a30); a31 = fma(vec4<f32>(v3), w1, a31);
+    {
+      let v0 = vec4<f32>(x[x0 + k]); a00 = fma(v0, w0, a00); a01 = fma(v0, w1, a01);
+      let v1 = vec4<f32>(x[x1 + k]); a10 = fma(v1, w0, a10); a11 = fma(v1, w1, a11);
+      let v2 = vec4<f32>(x[x2 + k]); a20 = fma(v2, w0, a20); a21 = fma(v2, w1, a21);
+      let v3 = vec4<f32>(x[x3 + k]); a30 = fma(v3, w0, a30); a31 = fma(v3, w1, a31);
+    }
+    if (ROWS >= 8u) {
+      let v4 = vec4<f32>(x[x4 + k]); a40 = fma(v4, w0, a40); a41 = fma(v4, w1, a41);
+      let v5 = vec4<f32>(x[x5 + k]); a50 = fma(v5, w0, a50); a51 = fma(v5, w1, a51);
+      let v6 = vec4<f32>(x[x6 + k]); a60 = fma(v6, w0, a60); a61 = fma(v6, w1, a61);
+      let v7 = vec4<f32>(x[x7 + k]); a70 = fma(v7, w0, a70); a71 = fma(v7, w1, a71);
+    }
+    if (ROWS >= 16u) {
+      let v8 = vec4<f32>(x[x8 + k]); a80 = fma(v8, w0, a80); a81 = fma(v8, w1, a81);
+      let v9 = vec4<f32>(x[x9 + k]); a90 = fma(v9, w0, a90); a91 = fma(v9, w1, a91);
+      let va = vec4<f32>(x[xa + k]); aa0 = fma(va, w0, aa0); aa1 = fma(va, w1, aa1);
+      let vb = vec4<f32>(x[xb + k]); ab0 = fma(vb, w0, ab0); ab1 = fma(vb, w1, ab1);
+      let vc = vec4<f32>(x[xc + k]); ac0 = fma(vc, w0, ac0); ac1 = fma(vc, w1, ac1);
+      let vd = vec4<f32>(x[xd + k]); ad0 = fma(vd, w0, ad0); ad1 = fma(vd, w1, ad1);
+      let ve = vec4<f32>(x[xe + k]); ae0 = fma(ve, w0, ae0); ae1 = fma(ve, w1, ae1);
+      let vf = vec4<f32>(x[xf + k]); af0 = fma(vf, w0, af0); af1 = fma(vf, w1, af1);
+    }
   }
-  store_row(m0 + 0u, n0, a00, a01);
-  store_row(m0 + 1u, n0, a10, a11);
-  store_row(m0 + 2u, n0, a20, a21);
-  store_row(m0 + 3u, n0, a30, a31);
+  {
+    store_row(m0 + 0u, n0, a00, a01);
+    store_row(m0 + 1u, n0, a10, a11);
+    store_row(m0 + 2u, n0, a20, a21);
+    store_row(m0 + 3u, n0, a30, a31);
+  }
+  if (ROWS >= 8u) {
+    store_row(m0 + 4u, n0, a40, a41);
+    store_row(m0 + 5u, n0, a50, a51);
+    store_row(m0 + 6u, n0, a60, a61);
+    store_row(m0 + 7u, n0, a70, a71);
+  }
+  if (ROWS >= 16u) {
+    store_row(m0 + 8u, n0, a80, a81);
+    store_row(m0 + 9u, n0, a90, a91);
+    store_row(m0 + 10u, n0, aa0, aa1);
+    store_row(m0 + 11u, n0, ab0, ab1);
+    store_row(m0 + 12u, n0, ac0, ac1);
+    store_row(m0 + 13u, n0, ad0, ad1);
+    store_row(m0 + 14u, n0, ae0, ae1);
+    store_row(m0 + 15u, n0, af0, af1);
+  }
 }

@@ -6,6 +6,8 @@
  * true constants (the length of a function-scope array, such as an attention head's accumulator).
  */
 import type { Gpu } from './device.ts';
+import { AttentionTiles } from './attention-tiles.ts';
+import { MatmulTiles } from './matmul-tiles.ts';
 
 export interface KernelSpec {
   /** Shader file name, for labels and error messages. */
@@ -31,6 +33,9 @@ export function applyDefines(source: string, defines: Record<string, number>): s
 export class PipelineCache {
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /** Per-shape kernel choices for this device (set by the autotune, gpu/kernel-autotune.ts). */
+  readonly matmulTiles = new MatmulTiles();
+  readonly attentionTiles = new AttentionTiles();
 
   constructor(private readonly gpu: Gpu) {}
 

@@ -9,12 +9,15 @@ import cfgCombineWgsl from '../../shaders/cfg_combine.wgsl';
 import embeddingWgsl from '../../shaders/embedding.wgsl';
 import layernormModulateWgsl from '../../shaders/layernorm_modulate.wgsl';
 import matmulWgsl from '../../shaders/matmul.wgsl';
+import matmulCommonWgsl from '../../shaders/matmul_common.wgsl';
+import matmulSharedWgsl from '../../shaders/matmul_shared.wgsl';
 import patchEmbedWgsl from '../../shaders/patch_embed.wgsl';
 import samplerStepWgsl from '../../shaders/sampler_step.wgsl';
 import siluWgsl from '../../shaders/silu.wgsl';
 import timestepEmbeddingWgsl from '../../shaders/timestep_embedding.wgsl';
 import unpatchifyWgsl from '../../shaders/unpatchify.wgsl';
 import { packHalves } from './half.ts';
+import type { MatmulTile } from './matmul-tiles.ts';
 import { expect, grid1d, MAX_GROUPS } from './dispatch-shape.ts';
 import { f32 } from './params.ts';
 export { timestepFrequencies } from './sinusoid.ts';
@@ -68,7 +71,12 @@ export interface MatmulOptions {
   auxOffset?: number;
   auxRowDiv?: number;
   auxRowMod?: number;
+  /** The kernel and tile; default: the device's choice for this shape (matmul-tiles.ts). */
+  tile?: MatmulTile;
 }
+
+const MATMUL_REGISTERS = matmulCommonWgsl + matmulWgsl;
+const MATMUL_SHARED = matmulCommonWgsl + matmulSharedWgsl;
 
 /** y[M, out] = epilogue(x[M, in] · Wᵀ + b). */
 export function linear(prog: Program, x: Tensor, lw: LinearWeight, y: Tensor, M: number, opts: MatmulOptions = {}): void {
@@ -82,12 +90,16 @@ export function linear(prog: Program, x: Tensor, lw: LinearWeight, y: Tensor, M:
   const needsAux = epilogue === 'gatedResidual' || epilogue === 'addTable';
   expect(!needsAux || !!opts.aux, `linear: epilogue ${epilogue} needs an aux tensor`);
   const aux = opts.aux ?? lw.bias;
-  prog.dispatch(
-    { name: 'matmul.wgsl', source: matmulWgsl, constants: { EPILOGUE: Epilogue[epilogue], F16_WEIGHTS: lw.f16 ? 1 : 0 } },
-    [M, N, K, lw.paddedOut, K, yStride, opts.auxStride ?? N, opts.auxOffset ?? 0, opts.auxRowDiv ?? 1, opts.auxRowMod ?? 0xffffffff, yOffset],
-    [x, lw.wt, lw.bias, aux, y],
-    [Math.ceil(lw.paddedOut / 64), Math.ceil(M / 32)],
-  );
+  const params = [M, N, K, lw.paddedOut, K, yStride, opts.auxStride ?? N, opts.auxOffset ?? 0, opts.auxRowDiv ?? 1, opts.auxRowMod ?? 0xffffffff, yOffset];
+  const buffers = [x, lw.wt, lw.bias, aux, y];
+  const constants = { EPILOGUE: Epilogue[epilogue], F16_WEIGHTS: lw.f16 ? 1 : 0 };
+  const tile = opts.tile ?? prog.pipelines.matmulTiles.forShape({ M, K, N, f16: lw.f16 });
+  if (tile.kernel === 'shared') {
+    prog.dispatch({ name: 'matmul_shared.wgsl', source: MATMUL_SHARED, constants }, params, buffers, [Math.ceil(lw.paddedOut / 64), Math.ceil(M / 64)]);
+  } else {
+    const rows = tile.rows;
+    prog.dispatch({ name: 'matmul.wgsl', source: MATMUL_REGISTERS, constants: { ...constants, ROWS: rows } }, params, buffers, [Math.ceil(lw.paddedOut / 64), Math.ceil(M / (8 * rows))]);
+  }
 }
 
 // ---------------------------------------------------------------- attention and norms
@@ -99,20 +111,26 @@ export interface AttentionShape {
   headDim: number;
 }
 
-/** o[B*T, H*hd] = softmax(q kᵀ / √hd) v per head, from a fused qkv buffer [B*T, 3*H*hd]. */
-export function attention(prog: Program, qkv: Tensor, o: Tensor, s: AttentionShape): void {
+/**
+ * o[B*T, H*hd] = softmax(q kᵀ / √hd) v per head, from a fused qkv buffer [B*T, 3*H*hd].
+ * `queries`: query rows per invocation of the vec4 kernel (default: the device's choice).
+ */
+export function attention(prog: Program, qkv: Tensor, o: Tensor, s: AttentionShape, queries?: number): void {
   const D = s.heads * s.headDim;
   expect(qkv.size >= s.batch * s.tokens * 3 * D, `attention: ${qkv.label} is too small for ${s.batch}x${s.tokens}x${3 * D}`);
   expect(o.size >= s.batch * s.tokens * D, `attention: ${o.label} is too small`);
   const scale = f32(1 / Math.sqrt(s.headDim));
-  const groups: [number, number] = [Math.ceil(s.tokens / 64), s.batch * s.heads];
   if (s.headDim % 4 === 0) {
     // vec4 loads and four keys per online-softmax update (every DiT preset: head dim 64 or 72).
+    const q = queries ?? prog.pipelines.attentionTiles.forShape(s);
     const d4 = D / 4;
-    prog.dispatch({ name: 'attention_vec4.wgsl', source: attentionVec4Wgsl, defines: { HEAD_DIM4: s.headDim / 4 } }, [s.tokens, s.heads, 3 * d4, d4, 0, d4, 2 * d4, scale], [qkv, o], groups);
+    prog.dispatch(
+      { name: 'attention_vec4.wgsl', source: attentionVec4Wgsl, defines: { HEAD_DIM4: s.headDim / 4, QUERIES: q } },
+      [s.tokens, s.heads, 3 * d4, d4, 0, d4, 2 * d4, scale], [qkv, o], [Math.ceil(s.tokens / (64 * q)), s.batch * s.heads],
+    );
     return;
   }
-  prog.dispatch({ name: 'attention.wgsl', source: attentionWgsl, defines: { HEAD_DIM: s.headDim } }, [s.tokens, s.heads, 3 * D, D, 0, D, 2 * D, scale], [qkv, o], groups);
+  prog.dispatch({ name: 'attention.wgsl', source: attentionWgsl, defines: { HEAD_DIM: s.headDim } }, [s.tokens, s.heads, 3 * D, D, 0, D, 2 * D, scale], [qkv, o], [Math.ceil(s.tokens / 64), s.batch * s.heads]);
 }
 
 export interface ModulationSlice {

@@ -7,6 +7,8 @@ import type { AdapterSummary } from './api.ts';
 import { DitRunner, type ForwardOptions } from './dit-runner.ts';
 import { adapterSummary, createGpuContext, type GpuContext } from './gpu-context.ts';
 import { type KernelResult, type KernelRun, runKernel } from './lab.ts';
+import { tileName } from '../gpu/matmul-tiles.ts';
+import { loadKernelChoices, tuningKey } from './tuning-store.ts';
 import { type DitLoadOptions, loadDit, loadVae, urlSource } from './model-loader.ts';
 import type { HostTensorF32 } from './tensors.ts';
 import type { GpuSamplerKind } from '../sampling/step-coefficients.ts';
@@ -38,6 +40,18 @@ export class HeadlessEngine {
 
   async init(): Promise<AdapterSummary> {
     return adapterSummary((await this.context()).gpu);
+  }
+
+  /** The autotune's choices so far, by shape, for reports: the matmul tile and attention queries per invocation. */
+  async kernelChoices(): Promise<{ matmul: Record<string, string>; attention: Record<string, number> }> {
+    const p = (await this.context()).pipelines;
+    return { matmul: Object.fromEntries(Object.entries(p.matmulTiles.toJSON()).map(([k, t]) => [k, tileName(t)])), attention: p.attentionTiles.toJSON() };
+  }
+
+  /** The same, as saved for this adapter (IndexedDB); null when nothing is saved. */
+  async savedKernelChoices(): Promise<{ matmul: Record<string, string>; attention: Record<string, number> } | null> {
+    const saved = await loadKernelChoices(tuningKey((await this.context()).gpu));
+    return saved && { matmul: Object.fromEntries(Object.entries(saved.matmul ?? {}).map(([k, t]) => [k, tileName(t)])), attention: saved.attention ?? {} };
   }
 
   /** Loads DiT weights (safetensors or PyTorch zip; official or diffusers layout) and returns a model id. */

@@ -5,12 +5,14 @@
 import { allocateBanded, type BandedTensor, poisonBanded, readBanded, type Shape4, writeBanded } from '../gpu/banded.ts';
 import { checked } from '../gpu/device.ts';
 import * as ops from '../gpu/ops.ts';
+import { MATMUL_TILES, type MatmulTile, tileName } from '../gpu/matmul-tiles.ts';
 import { Program } from '../gpu/program.ts';
 import { Allocator, poison, readTensor, type Tensor, writeTensor } from '../gpu/tensor.ts';
 import type { DitConfig } from '../model/config.ts';
 import { allocateActivations, type DitWeights, recordDitBlock } from '../model/dit.ts';
 import type { GpuSamplerKind } from '../sampling/step-coefficients.ts';
 import type { GpuContext } from './gpu-context.ts';
+import { type KernelShapes, tuneKernels } from './kernel-tuning.ts';
 import type { HostTensorF32 } from './tensors.ts';
 import { VAE_RECORDERS } from './vae-lab.ts';
 
@@ -55,6 +57,12 @@ const num = (p: Record<string, number | string>, k: string): number => {
   return v;
 };
 
+function tileByName(name: string): MatmulTile {
+  const t = MATMUL_TILES.find((c) => tileName(c) === name);
+  if (!t) throw new Error(`unknown matmul tile "${name}" (${MATMUL_TILES.map(tileName).join(', ')})`);
+  return t;
+}
+
 const RECORDERS: Record<string, Recorder> = {
   matmul: (prog, t, p, ctx) => {
     // The weight arrives in PyTorch's [out, in] layout and is packed as the model packs it.
@@ -64,9 +72,10 @@ const RECORDERS: Record<string, Recorder> = {
       yStride: p.yStride as number | undefined, yOffset: p.yOffset as number | undefined,
       auxStride: p.auxStride as number | undefined, auxOffset: p.auxOffset as number | undefined,
       auxRowDiv: p.auxRowDiv as number | undefined, auxRowMod: p.auxRowMod as number | undefined,
+      tile: typeof p.tile === 'string' ? tileByName(p.tile) : undefined,
     });
   },
-  attention: (prog, t, p) => ops.attention(prog, t.qkv, t.o, { batch: num(p, 'B'), tokens: num(p, 'T'), heads: num(p, 'H'), headDim: num(p, 'headDim') }),
+  attention: (prog, t, p) => ops.attention(prog, t.qkv, t.o, { batch: num(p, 'B'), tokens: num(p, 'T'), heads: num(p, 'H'), headDim: num(p, 'headDim') }, typeof p.queries === 'number' ? p.queries : undefined),
   layerNormModulate: (prog, t, p) => ops.layerNormModulate(prog, t.x, t.y, num(p, 'rows'), num(p, 'D'), num(p, 'T'), {
     modulation: t.modulation, stride: num(p, 'stride'), shiftOffset: num(p, 'shiftOffset'), scaleOffset: num(p, 'scaleOffset'),
   }),
@@ -101,6 +110,21 @@ const RECORDERS: Record<string, Recorder> = {
   },
 };
 
+/** The shapes a lab run records, for the autotune. */
+function labKernelShapes(run: KernelRun): KernelShapes {
+  const p = run.params;
+  if (run.kernel === 'matmul') return { matmul: [{ M: num(p, 'M'), K: num(p, 'K'), N: num(p, 'N'), f16: p.f16 === 1 }], attention: [] };
+  if (run.kernel === 'attention') return { matmul: [], attention: [{ batch: num(p, 'B'), tokens: num(p, 'T'), heads: num(p, 'H'), headDim: num(p, 'headDim') }] };
+  if (run.kernel === 'ditBlock') {
+    const [M, D, heads] = [num(p, 'N') * num(p, 'T'), num(p, 'D'), num(p, 'heads')];
+    return {
+      matmul: [[D, 3 * D], [D, D], [D, 4 * D], [4 * D, D]].map(([K, N]) => ({ M, K, N, f16: false })),
+      attention: [{ batch: num(p, 'N'), tokens: num(p, 'T'), heads, headDim: D / heads }],
+    };
+  }
+  return { matmul: [], attention: [] };
+}
+
 export async function runKernel(ctx: GpuContext, run: KernelRun): Promise<KernelResult> {
   const record = RECORDERS[run.kernel];
   if (!record) throw new Error(`unknown kernel "${run.kernel}"`);
@@ -126,6 +150,8 @@ export async function runKernel(ctx: GpuContext, run: KernelRun): Promise<Kernel
     },
   };
   try {
+    // Benchmarks time what a model would run: the autotune's choice for these shapes.
+    if (run.params.autotune) await tuneKernels(ctx, labKernelShapes(run));
     for (const [name, h] of Object.entries(run.inputs)) {
       tensors[name] = alloc.upload(h.data, h.shape, name);
     }

@@ -12,6 +12,7 @@ import type { ByteSource } from '../weights/source.ts';
 import { parseVaeConfig } from '../model/vae-config.ts';
 import { uploadVaeWeights } from '../model/vae-weights.ts';
 import { DitRunner } from './dit-runner.ts';
+import { ditKernelShapes, tuneKernels } from './kernel-tuning.ts';
 import { VaeRunner } from './vae-runner.ts';
 import type { GpuContext } from './gpu-context.ts';
 
@@ -32,6 +33,8 @@ export async function loadDit(ctx: GpuContext, weights: ByteSource, config: DitC
   const maxBindingBytes = Math.min(opts.maxBindingBytes ?? Infinity, ctx.gpu.limits.maxStorageBufferBindingSize);
   const uploaded = await checked(ctx.gpu, `uploading ${weights.name}`, () =>
     uploadDitWeights(ctx.alloc, indexedSource(opened, weights, opts.signal), config, { f16: opts.f16, maxBindingBytes }));
+  // Before any forward is recorded: the recorded programs keep the kernels chosen now.
+  await checked(ctx.gpu, 'tuning the kernels', () => tuneKernels(ctx, ditKernelShapes(uploaded)));
   return new DitRunner(ctx.gpu, ctx.alloc, ctx.pipelines, uploaded);
 }
 

@@ -35,7 +35,7 @@ function matmulCase(name: string, M: number, K: number, N: number, what: string)
   return {
     name, flops: 2 * M * K * N, output: 'y',
     measures: `y[${M},${N}] = x[${M},${K}] · Wᵀ + b (${what})`,
-    run: { kernel: 'matmul', inputs: { x: { shape: [M, K], data: x }, w: { shape: [N, K], data: w }, b: { shape: [N], data: b } }, outputs: { y: [M, N] }, params: { M, N, K } },
+    run: { kernel: 'matmul', inputs: { x: { shape: [M, K], data: x }, w: { shape: [N, K], data: w }, b: { shape: [N], data: b } }, outputs: { y: [M, N] }, params: { M, N, K, autotune: 1 } },
     peer: {
       job: { name, kind: 'linear', spec: { M, K, N }, weights: writeWeights(name, { weight: { dtype: 'F32', shape: [N, K], data: w }, bias: { dtype: 'F32', shape: [N], data: b } }) },
       feeds: { x: f32([M, K], x) }, output: 'y',
@@ -49,7 +49,7 @@ function attentionCase(name: string, B: number, T: number, H: number, hd: number
   return {
     name, flops: 4 * B * H * T * T * hd, output: 'o',
     measures: `softmax(q kᵀ/√d) v, batch ${B}, ${T} tokens, ${H} heads of ${hd} (DiT-S/2), from the fused qkv [${B}·${T}, ${3 * D}]`,
-    run: { kernel: 'attention', inputs: { qkv: { shape: [B * T, 3 * D], data: qkv } }, outputs: { o: [B * T, D] }, params: { B, T, H, headDim: hd } },
+    run: { kernel: 'attention', inputs: { qkv: { shape: [B * T, 3 * D], data: qkv } }, outputs: { o: [B * T, D] }, params: { B, T, H, headDim: hd, autotune: 1 } },
     peer: { job: { name, kind: 'attention', spec: { B, T, heads: H, head_dim: hd } }, feeds: { qkv: f32([B, T, 3 * D], qkv) }, output: 'o' },
   };
 }
@@ -87,7 +87,7 @@ function blockCase(name: string, N: number, T: number, D: number, heads: number)
   return {
     name, flops, output: 'x',
     measures: `one DiT block (LN+mod, qkv, attention, proj+gate, LN+mod, fc1+GELU, fc2+gate) on [${N}, ${T}, ${D}], ${heads} heads, modulation given`,
-    run: { kernel: 'ditBlock', inputs: { x: { shape: [N * T, D], data: x }, modulation: { shape: [N, 8 * D], data: mod8 }, ...weights }, outputs: { x: [N * T, D] }, params: { N, T, D, heads } },
+    run: { kernel: 'ditBlock', inputs: { x: { shape: [N * T, D], data: x }, modulation: { shape: [N, 8 * D], data: mod8 }, ...weights }, outputs: { x: [N * T, D] }, params: { N, T, D, heads, autotune: 1 } },
     peer: {
       job: { name, kind: 'dit_block', spec: { N, T, D, heads }, weights: writeWeights(name, Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, { dtype: 'F32' as const, ...v }]))) },
       feeds: { x: f32([N, T, D], x), modulation: f32([N, 6 * D], mod6) }, output: 'y',

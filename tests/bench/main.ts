@@ -96,6 +96,7 @@ export async function main(argv: string[]): Promise<number> {
   const entries: Entry[] = [];
   let adapter: AdapterSummary;
   let peerInfo: unknown = null;
+  let kernelChoices: unknown = {};
   try {
     adapter = await host.call<AdapterSummary>('init');
     log(`adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.description}`);
@@ -127,6 +128,8 @@ export async function main(argv: string[]): Promise<number> {
         entries.push({ name: family, measures: '', skipped: `failed: ${(e as Error).message}` });
       }
     }
+    kernelChoices = await host.call('kernelChoices');
+    log(`autotune: ${JSON.stringify(kernelChoices)}`);
   } finally {
     await host.close();
   }
@@ -136,6 +139,8 @@ export async function main(argv: string[]): Promise<number> {
     mode: opts.quick ? 'quick' : opts.full ? 'full' : 'default',
     runs: opts.runs, warmup: opts.warmup,
     peer: peerInfo,
+    // The kernels the autotune chose per shape (matmul K x N; attention queries per invocation), as the entries above ran.
+    kernel_choices: kernelChoices,
     machine: { platform: process.platform, arch: process.arch, cpus: (await import('node:os')).cpus().length, node: process.version },
     entries,
   };

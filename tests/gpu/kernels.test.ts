@@ -8,6 +8,8 @@ import { SpacedDiffusion } from '../../src/sampling/schedule.ts';
 import { stepCoefficients } from '../../src/sampling/step-coefficients.ts';
 import { f32ToF16Bits } from '../../src/gpu/half.ts';
 import { f16ToF32 } from '../../src/weights/safetensors.ts';
+import { ATTENTION_QUERIES } from '../../src/gpu/attention-tiles.ts';
+import { MATMUL_TILES, tileName } from '../../src/gpu/matmul-tiles.ts';
 import type { KernelResult, KernelRun } from '../../src/worker/lab.ts';
 import * as ref from '../reference/ops.ts';
 import { expectClose } from '../support/compare.ts';
@@ -18,78 +20,79 @@ const host = useBrowserHost();
 const run = (r: KernelRun) => host().call<KernelResult>('runKernel', r);
 const f32 = (shape: number[], seed: number, scale = 1) => ({ shape, data: randn(seed, shape.reduce((a, b) => a * b, 1), scale) });
 
-describe('matmul (linear layer)', () => {
-  // [M, N, K]: tile is 32 rows x 64 columns per workgroup, 4 x 8 per invocation.
-  const shapes: [number, number, number][] = [[1, 1, 1], [5, 13, 7], [33, 65, 17], [70, 200, 96], [128, 384, 64]];
-  for (const [M, N, K] of shapes) {
-    it(`y = x Wᵀ + b at M=${M} N=${N} K=${K}`, async () => {
-      const x = f32([M, K], M * 7 + 1);
-      const w = f32([N, K], N * 3 + 2, 0.3);
-      const b = f32([N], K + 5);
-      const res = await run({ kernel: 'matmul', inputs: { x, w, b }, outputs: { y: [M, N] }, params: { M, N, K } });
-      expectClose(res.outputs.y.data, ref.linear(x.data, w.data, b.data, M, N, K), 1e-4, 1e-5);
-    });
-  }
-
-  it('fuses GELU (tanh) and SiLU epilogues', async () => {
-    const [M, N, K] = [19, 45, 30];
-    const x = f32([M, K], 11);
-    const w = f32([N, K], 12, 0.5);
-    const b = f32([N], 13);
-    const lin = ref.linear(x.data, w.data, b.data, M, N, K);
-    for (const [epilogue, fn] of [['gelu', ref.geluTanh], ['silu', ref.silu]] as const) {
-      const res = await run({ kernel: 'matmul', inputs: { x, w, b }, outputs: { y: [M, N] }, params: { M, N, K, epilogue } });
-      expectClose(res.outputs.y.data, lin.map(fn), 1e-4, 1e-5);
+// Every matmul kernel and tile the autotune can pick (src/gpu/matmul-tiles.ts).
+for (const tile of MATMUL_TILES.map(tileName)) {
+  describe(`matmul (linear layer), tile ${tile}`, () => {
+    // [M, N, K]: workgroups cover 32/64/128 rows x 64 columns (registers) or 64 x 64 with k steps of 16 (shared).
+    const shapes: [number, number, number][] = [[1, 1, 1], [5, 13, 7], [33, 65, 17], [70, 200, 96], [129, 72, 40], [128, 384, 64]];
+    for (const [M, N, K] of shapes) {
+      it(`y = x Wᵀ + b at M=${M} N=${N} K=${K}`, async () => {
+        const x = f32([M, K], M * 7 + 1);
+        const w = f32([N, K], N * 3 + 2, 0.3);
+        const b = f32([N], K + 5);
+        const res = await run({ kernel: 'matmul', inputs: { x, w, b }, outputs: { y: [M, N] }, params: { M, N, K, tile } });
+        expectClose(res.outputs.y.data, ref.linear(x.data, w.data, b.data, M, N, K), 1e-4, 1e-5);
+      });
     }
-  });
 
-  it('fuses the gated residual y += gate[sample] · (x Wᵀ + b)', async () => {
-    const [T, S, N, K] = [7, 3, 37, 20];
-    const M = T * S;
-    const x = f32([M, K], 21);
-    const w = f32([N, K], 22, 0.5);
-    const b = f32([N], 23);
-    const residual = f32([M, N], 24);
-    const stride = 3 * N + 5;
-    const offset = N + 2;
-    const gates = f32([S, stride], 25);
-    const res = await run({
-      kernel: 'matmul', inputs: { x, w, b, aux: gates, y: residual }, outputs: { y: [M, N] },
-      params: { M, N, K, epilogue: 'gatedResidual', auxStride: stride, auxOffset: offset, auxRowDiv: T },
+    it('fuses GELU (tanh) and SiLU epilogues', async () => {
+      const [M, N, K] = [19, 45, 30];
+      const x = f32([M, K], 11);
+      const w = f32([N, K], 12, 0.5);
+      const b = f32([N], 13);
+      const lin = ref.linear(x.data, w.data, b.data, M, N, K);
+      for (const [epilogue, fn] of [['gelu', ref.geluTanh], ['silu', ref.silu]] as const) {
+        const res = await run({ kernel: 'matmul', inputs: { x, w, b }, outputs: { y: [M, N] }, params: { M, N, K, epilogue, tile } });
+        expectClose(res.outputs.y.data, lin.map(fn), 1e-4, 1e-5);
+      }
     });
-    const lin = ref.linear(x.data, w.data, b.data, M, N, K);
-    const want = lin.map((v, i) => residual.data[i] + gates.data[Math.floor(Math.floor(i / N) / T) * stride + offset + (i % N)] * v);
-    expectClose(res.outputs.y.data, want, 1e-4, 1e-5);
-  });
-});
 
-describe('matmul with f16 weight storage (packed pairs, f32 arithmetic)', () => {
-  for (const [M, N, K] of [[5, 13, 7], [70, 200, 96]] as const) {
-    it(`equals the f32 path on f16-rounded weights at M=${M} N=${N} K=${K}`, async () => {
-      const x = f32([M, K], 31);
-      const w = f32([N, K], 32, 0.3);
-      const b = f32([N], 33);
-      const res = await run({ kernel: 'matmul', inputs: { x, w, b }, outputs: { y: [M, N] }, params: { M, N, K, f16: 1, epilogue: 'gelu' } });
-      const rounded = w.data.map((v) => f16ToF32(f32ToF16Bits(v)));
-      expectClose(res.outputs.y.data, ref.linear(x.data, rounded, b.data, M, N, K).map(ref.geluTanh), 1e-4, 1e-5);
-      // and stays within half precision of the unrounded weights
-      expectClose(res.outputs.y.data, ref.linear(x.data, w.data, b.data, M, N, K).map(ref.geluTanh), 1e-2, 1e-2);
+    it('fuses the gated residual y += gate[sample] · (x Wᵀ + b)', async () => {
+      const [T, S, N, K] = [7, 3, 37, 20];
+      const M = T * S;
+      const x = f32([M, K], 21);
+      const w = f32([N, K], 22, 0.5);
+      const b = f32([N], 23);
+      const residual = f32([M, N], 24);
+      const stride = 3 * N + 5;
+      const offset = N + 2;
+      const gates = f32([S, stride], 25);
+      const res = await run({
+        kernel: 'matmul', inputs: { x, w, b, aux: gates, y: residual }, outputs: { y: [M, N] },
+        params: { M, N, K, epilogue: 'gatedResidual', auxStride: stride, auxOffset: offset, auxRowDiv: T, tile },
+      });
+      const lin = ref.linear(x.data, w.data, b.data, M, N, K);
+      const want = lin.map((v, i) => residual.data[i] + gates.data[Math.floor(Math.floor(i / N) / T) * stride + offset + (i % N)] * v);
+      expectClose(res.outputs.y.data, want, 1e-4, 1e-5);
     });
-  }
 
-  it('writes into a column window of a wider output (yStride, yOffset)', async () => {
-    const [M, N, K, stride, offset] = [9, 11, 6, 30, 13];
-    const x = f32([M, K], 41);
-    const w = f32([N, K], 42);
-    const b = f32([N], 43);
-    const y = f32([M, stride], 44);
-    const res = await run({ kernel: 'matmul', inputs: { x, w, b, y }, outputs: { y: [M, stride] }, params: { M, N, K, yStride: stride, yOffset: offset } });
-    const lin = ref.linear(x.data, w.data, b.data, M, N, K);
-    const want = Float64Array.from(y.data);
-    for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) want[m * stride + offset + n] = lin[m * N + n];
-    expectClose(res.outputs.y.data, want, 1e-4, 1e-5);
+    for (const [M, N, K] of [[5, 13, 7], [70, 200, 96]] as const) {
+      it(`f16 weight storage equals the f32 path on f16-rounded weights at M=${M} N=${N} K=${K}`, async () => {
+        const x = f32([M, K], 31);
+        const w = f32([N, K], 32, 0.3);
+        const b = f32([N], 33);
+        const res = await run({ kernel: 'matmul', inputs: { x, w, b }, outputs: { y: [M, N] }, params: { M, N, K, f16: 1, epilogue: 'gelu', tile } });
+        const rounded = w.data.map((v) => f16ToF32(f32ToF16Bits(v)));
+        expectClose(res.outputs.y.data, ref.linear(x.data, rounded, b.data, M, N, K).map(ref.geluTanh), 1e-4, 1e-5);
+        // and stays within half precision of the unrounded weights
+        expectClose(res.outputs.y.data, ref.linear(x.data, w.data, b.data, M, N, K).map(ref.geluTanh), 1e-2, 1e-2);
+      });
+    }
+
+    it('writes into a column window of a wider output (yStride, yOffset)', async () => {
+      const [M, N, K, stride, offset] = [9, 11, 6, 30, 13];
+      const x = f32([M, K], 41);
+      const w = f32([N, K], 42);
+      const b = f32([N], 43);
+      const y = f32([M, stride], 44);
+      const res = await run({ kernel: 'matmul', inputs: { x, w, b, y }, outputs: { y: [M, stride] }, params: { M, N, K, yStride: stride, yOffset: offset, tile } });
+      const lin = ref.linear(x.data, w.data, b.data, M, N, K);
+      const want = Float64Array.from(y.data);
+      for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) want[m * stride + offset + n] = lin[m * N + n];
+      expectClose(res.outputs.y.data, want, 1e-4, 1e-5);
+    });
   });
-});
+}
 
 describe('attention (flash-style, online softmax)', () => {
   // Head dims divisible by 4 take attention_vec4.wgsl (keys in blocks of 4: T = 1, 17, 70 are not); 6 and 5 take attention.wgsl.
@@ -100,6 +103,18 @@ describe('attention (flash-style, online softmax)', () => {
       const res = await run({ kernel: 'attention', inputs: { qkv }, outputs: { o: [B * T, H * hd] }, params: { B, T, H, headDim: hd } });
       expectClose(res.outputs.o.data, ref.attention(qkv.data, B, T, H, hd), 1e-4, 1e-5);
     });
+  }
+
+  // attention_vec4.wgsl with several query rows per invocation (the autotune's candidates): T not
+  // a multiple of queries x 64 nor of the 4-key block.
+  for (const queries of ATTENTION_QUERIES) {
+    for (const [B, T, H, hd] of [[2, 37, 3, 8], [1, 130, 2, 16], [1, 9, 1, 72]] as const) {
+      it(`${queries} queries per invocation: B=${B} T=${T} H=${H} head_dim=${hd}`, async () => {
+        const qkv = f32([B * T, 3 * H * hd], queries * 1000 + T, 1.5);
+        const res = await run({ kernel: 'attention', inputs: { qkv }, outputs: { o: [B * T, H * hd] }, params: { B, T, H, headDim: hd, queries } });
+        expectClose(res.outputs.o.data, ref.attention(qkv.data, B, T, H, hd), 1e-4, 1e-5);
+      });
+    }
   }
 });
 

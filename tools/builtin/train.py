@@ -24,8 +24,6 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 from dit import DiT, GaussianDiffusion  # noqa: E402
 
-torch.set_num_threads(1)
-torch.set_num_interop_threads(1)
 
 
 def model_config(a):
@@ -71,7 +69,11 @@ def main():
     ap.add_argument("--ckpt-every", type=float, default=3.0, help="minutes between checkpoints")
     ap.add_argument("--log-every", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads; 2 under nice 19 soaks up idle cores without starving other work")
     args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)
 
     os.makedirs(args.run, exist_ok=True)
     ckpt_path = os.path.join(args.run, "ckpt.pt")

@@ -72,7 +72,8 @@ describe('download and cache', () => {
     expect(events[0]).toMatchObject({ file: `${REPO}/${T}`, loadedBytes: 0, totalBytes: model.length, fromCache: false });
     expect(events.at(-1)).toMatchObject({ loadedBytes: model.length, totalBytes: model.length, etaSeconds: 0, fromCache: false });
     for (let i = 1; i < events.length; i++) expect(events[i].loadedBytes).toBeGreaterThanOrEqual(events[i - 1].loadedBytes);
-    expect(events.length).toBeGreaterThan(5);
+    // start, at least one step along the way, end (how many steps depends on how the socket chunks the body)
+    expect(events.length).toBeGreaterThan(2);
 
     hub.requests.length = 0;
     const cachedEvents: DownloadProgress[] = [];

@@ -1,0 +1,62 @@
+/**
+ * Which matmul kernel (and tile) a linear layer of a given shape runs with, on this device.
+ *
+ * The register-tiled kernel (shaders/matmul.wgsl) with 4, 8 or 16 rows per invocation, or the
+ * workgroup-shared one (shaders/matmul_shared.wgsl). Which is fastest depends on the adapter
+ * (SwiftShader, a CPU, wants many rows per invocation; real GPUs often want shared tiles), so
+ * the choice is measured per shape by the autotune (matmul-autotune.ts) and kept here.
+ */
+export type MatmulTile = { kernel: 'registers'; rows: 4 | 8 | 16 } | { kernel: 'shared' };
+
+export const MATMUL_TILES: readonly MatmulTile[] = [
+  { kernel: 'registers', rows: 4 },
+  { kernel: 'registers', rows: 8 },
+  { kernel: 'registers', rows: 16 },
+  { kernel: 'shared' },
+];
+
+/** Before tuning, and for few rows (where more rows per invocation only repeats the last row). */
+export const DEFAULT_TILE: MatmulTile = { kernel: 'registers', rows: 4 };
+
+/** Below this many rows every layer takes DEFAULT_TILE; the autotune skips such shapes. */
+export const TUNED_MIN_ROWS = 64;
+
+export interface MatmulShape {
+  M: number;
+  K: number;
+  N: number;
+  f16: boolean;
+}
+
+export const tileName = (t: MatmulTile): string => (t.kernel === 'shared' ? 'shared-64x64' : `registers-${t.rows}x8`);
+
+/** Shapes with the same K, N and storage share a choice (M only changes the number of workgroups). */
+export const shapeKey = (s: MatmulShape): string => `${s.K}x${s.N}${s.f16 ? '-f16' : ''}`;
+
+export class MatmulTiles {
+  private readonly chosen = new Map<string, MatmulTile>();
+
+  forShape(s: MatmulShape): MatmulTile {
+    if (s.M < TUNED_MIN_ROWS) return DEFAULT_TILE;
+    return this.chosen.get(shapeKey(s)) ?? DEFAULT_TILE;
+  }
+
+  isTuned(s: MatmulShape): boolean {
+    return s.M < TUNED_MIN_ROWS || this.chosen.has(shapeKey(s));
+  }
+
+  set(s: MatmulShape, tile: MatmulTile): void {
+    this.chosen.set(shapeKey(s), tile);
+  }
+
+  /** The choices, to persist (tuning-store.ts) and restore. */
+  toJSON(): Record<string, MatmulTile> {
+    return Object.fromEntries(this.chosen);
+  }
+
+  restore(saved: Record<string, MatmulTile>): void {
+    for (const [key, tile] of Object.entries(saved)) {
+      if (MATMUL_TILES.some((t) => tileName(t) === tileName(tile))) this.chosen.set(key, tile);
+    }
+  }
+}
