@@ -6,6 +6,8 @@
 export interface GpuFeatures {
   f16: boolean;
   subgroups: boolean;
+  /** The adapter's smallest subgroup size (when `subgroups`): a workgroup this small is one subgroup. */
+  subgroupMinSize?: number;
   timestamps: boolean;
 }
 
@@ -57,6 +59,7 @@ export async function createGpu(): Promise<Gpu> {
     features: {
       f16: device.features.has('shader-f16'),
       subgroups: device.features.has('subgroups'),
+      subgroupMinSize: info.subgroupMinSize,
       timestamps: device.features.has('timestamp-query'),
     },
     limits: device.limits,

@@ -8,6 +8,7 @@ import attentionVec4Wgsl from '../../shaders/attention_vec4.wgsl';
 import cfgCombineWgsl from '../../shaders/cfg_combine.wgsl';
 import embeddingWgsl from '../../shaders/embedding.wgsl';
 import layernormModulateWgsl from '../../shaders/layernorm_modulate.wgsl';
+import layernormModulateSubgroupWgsl from '../../shaders/layernorm_modulate_subgroup.wgsl';
 import matmulWgsl from '../../shaders/matmul.wgsl';
 import matmulCommonWgsl from '../../shaders/matmul_common.wgsl';
 import matmulSharedWgsl from '../../shaders/matmul_shared.wgsl';
@@ -141,16 +142,19 @@ export interface ModulationSlice {
   scaleOffset: number;
 }
 
-/** y = LayerNorm(x) · (1 + scale) + shift, rows of width D, T rows per sample. */
-export function layerNormModulate(prog: Program, x: Tensor, y: Tensor, rows: number, D: number, T: number, m: ModulationSlice, eps = 1e-6): void {
+/**
+ * y = LayerNorm(x) · (1 + scale) + shift, rows of width D, T rows per sample. With `subgroups`
+ * (default: when the device has them) a row's sums are subgroup reductions.
+ */
+export function layerNormModulate(prog: Program, x: Tensor, y: Tensor, rows: number, D: number, T: number, m: ModulationSlice, eps = 1e-6, subgroups = prog.gpu.features.subgroups): void {
   expect(x.size >= rows * D && y.size >= rows * D, 'layerNormModulate: tensor too small');
   expect(rows <= MAX_GROUPS, `layerNormModulate: ${rows} rows exceed one dispatch`);
-  prog.dispatch(
-    { name: 'layernorm_modulate.wgsl', source: layernormModulateWgsl },
-    [D, T, m.stride, m.shiftOffset, m.scaleOffset, f32(eps)],
-    [x, m.modulation, y],
-    [rows],
-  );
+  expect(!subgroups || prog.gpu.features.subgroups, 'layerNormModulate: this device has no subgroups');
+  const spec = subgroups
+    // 4 is WebGPU's smallest subgroup size: a workgroup that small is one subgroup anywhere.
+    ? { name: 'layernorm_modulate_subgroup.wgsl', source: layernormModulateSubgroupWgsl, constants: { LANES: prog.gpu.features.subgroupMinSize ?? 4 } }
+    : { name: 'layernorm_modulate.wgsl', source: layernormModulateWgsl };
+  prog.dispatch(spec, [D, T, m.stride, m.shiftOffset, m.scaleOffset, f32(eps)], [x, m.modulation, y], [rows]);
 }
 
 // ---------------------------------------------------------------- elementwise

@@ -78,7 +78,7 @@ const RECORDERS: Record<string, Recorder> = {
   attention: (prog, t, p) => ops.attention(prog, t.qkv, t.o, { batch: num(p, 'B'), tokens: num(p, 'T'), heads: num(p, 'H'), headDim: num(p, 'headDim') }, typeof p.queries === 'number' ? p.queries : undefined),
   layerNormModulate: (prog, t, p) => ops.layerNormModulate(prog, t.x, t.y, num(p, 'rows'), num(p, 'D'), num(p, 'T'), {
     modulation: t.modulation, stride: num(p, 'stride'), shiftOffset: num(p, 'shiftOffset'), scaleOffset: num(p, 'scaleOffset'),
-  }),
+  }, 1e-6, p.subgroups === undefined ? undefined : p.subgroups === 1),
   add: (prog, t) => ops.add(prog, t.a, t.b, t.out),
   silu: (prog, t) => ops.silu(prog, t.x, t.out),
   timestepEmbedding: (prog, t, p, ctx) => {

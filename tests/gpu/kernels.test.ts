@@ -118,7 +118,8 @@ describe('attention (flash-style, online softmax)', () => {
   }
 });
 
-describe('LayerNorm + adaLN modulation', () => {
+// Both paths on this adapter (SwiftShader offers subgroups): the subgroup one is the default where offered.
+for (const subgroups of [0, 1]) describe(`LayerNorm + adaLN modulation${subgroups ? ', subgroup reductions' : ', workgroup reductions'}`, () => {
   for (const [S, T, D] of [[1, 1, 4], [2, 5, 37], [3, 17, 130], [2, 9, 1152]] as const) {
     it(`samples=${S} T=${T} D=${D}`, async () => {
       const rows = S * T;
@@ -127,7 +128,7 @@ describe('LayerNorm + adaLN modulation', () => {
       const modulation = f32([S, stride], D * 2 + 1, 0.5);
       const res = await run({
         kernel: 'layerNormModulate', inputs: { x, modulation }, outputs: { y: [rows, D] },
-        params: { rows, D, T, stride, shiftOffset: 3, scaleOffset: D + 3 },
+        params: { rows, D, T, stride, shiftOffset: 3, scaleOffset: D + 3, subgroups },
       });
       expectClose(res.outputs.y.data, ref.layerNormModulate(x.data, modulation.data, rows, D, T, stride, 3, D + 3), 1e-4, 2e-5);
     });
