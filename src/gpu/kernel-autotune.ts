@@ -60,8 +60,10 @@ async function race(gpu: Gpu, pipelines: PipelineCache, alloc: Allocator, candid
   const reps: Record<string, number> = {};
   for (const [name, record] of candidates) {
     try {
-      // The warm-up compiles the pipeline and sizes the repeat count.
-      const first = await checked(gpu, `autotune (${name})`, () => timeOnce(gpu, pipelines, alloc, record, 1));
+      // The warm-up compiles the pipeline (not timed: compile times differ between candidates);
+      // the first timed run sizes the repeat count.
+      await checked(gpu, `autotune (${name})`, () => timeOnce(gpu, pipelines, alloc, record, 1));
+      const first = await timeOnce(gpu, pipelines, alloc, record, 1);
       reps[name] = Math.min(64, Math.max(1, Math.ceil(TARGET_MS / Math.max(first, 1e-3))));
       best[name] = first;
     } catch (e) {
