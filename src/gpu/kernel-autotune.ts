@@ -101,7 +101,8 @@ export async function autotuneMatmuls(gpu: Gpu, pipelines: PipelineCache, shapes
       const lw = uploadLinear(alloc, fill(s.N * s.K, 1), fill(s.N, 2), s.N, s.K, 'tune', s.f16);
       const x = alloc.upload(fill(M * s.K, 3), [M, s.K], 'tune.x');
       const y = alloc.tensor([M, s.N], 'tune.y');
-      const times = await race(gpu, pipelines, alloc, MATMUL_TILES.map((tile) => [tileName(tile), (prog) => linear(prog, x, lw, y, M, { tile })]));
+      const candidates = MATMUL_TILES.filter((t) => t.kernel !== 'subgroup' || gpu.features.subgroups);
+      const times = await race(gpu, pipelines, alloc, candidates.map((tile) => [tileName(tile), (prog) => linear(prog, x, lw, y, M, { tile })]));
       const chosen = fastestOf(times, `matmul ${key}`);
       tiles.set(s, MATMUL_TILES.find((t) => tileName(t) === chosen)!);
       results.push({ kernel: 'matmul', shape: key, chosen, times });

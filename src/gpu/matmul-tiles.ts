@@ -1,18 +1,21 @@
 /**
  * Which matmul kernel (and tile) a linear layer of a given shape runs with, on this device.
  *
- * The register-tiled kernel (shaders/matmul.wgsl) with 4, 8 or 16 rows per invocation, or the
- * workgroup-shared one (shaders/matmul_shared.wgsl). Which is fastest depends on the adapter
+ * The register-tiled kernel (shaders/matmul.wgsl) with 4, 8 or 16 rows per invocation, the
+ * workgroup-shared one (shaders/matmul_shared.wgsl), or, where the adapter offers subgroups, the
+ * register-tiled one sharing x loads across a subgroup (shaders/matmul_subgroup.wgsl). Which is
+ * fastest depends on the adapter
  * (SwiftShader, a CPU, wants many rows per invocation; real GPUs often want shared tiles), so
  * the choice is measured per shape by the autotune (matmul-autotune.ts) and kept here.
  */
-export type MatmulTile = { kernel: 'registers'; rows: 4 | 8 | 16 } | { kernel: 'shared' };
+export type MatmulTile = { kernel: 'registers'; rows: 4 | 8 | 16 } | { kernel: 'shared' } | { kernel: 'subgroup' };
 
 export const MATMUL_TILES: readonly MatmulTile[] = [
   { kernel: 'registers', rows: 4 },
   { kernel: 'registers', rows: 8 },
   { kernel: 'registers', rows: 16 },
   { kernel: 'shared' },
+  { kernel: 'subgroup' },
 ];
 
 /** Before tuning, and for few rows (where more rows per invocation only repeats the last row). */
@@ -28,7 +31,7 @@ export interface MatmulShape {
   f16: boolean;
 }
 
-export const tileName = (t: MatmulTile): string => (t.kernel === 'shared' ? 'shared-64x64' : `registers-${t.rows}x8`);
+export const tileName = (t: MatmulTile): string => (t.kernel === 'shared' ? 'shared-64x64' : t.kernel === 'subgroup' ? 'subgroup-16x8' : `registers-${t.rows}x8`);
 
 /** Shapes with the same K, N and storage share a choice (M only changes the number of workgroups). */
 export const shapeKey = (s: MatmulShape): string => `${s.K}x${s.N}${s.f16 ? '-f16' : ''}`;

@@ -12,6 +12,7 @@ import layernormModulateSubgroupWgsl from '../../shaders/layernorm_modulate_subg
 import matmulWgsl from '../../shaders/matmul.wgsl';
 import matmulCommonWgsl from '../../shaders/matmul_common.wgsl';
 import matmulSharedWgsl from '../../shaders/matmul_shared.wgsl';
+import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl';
 import patchEmbedWgsl from '../../shaders/patch_embed.wgsl';
 import samplerStepWgsl from '../../shaders/sampler_step.wgsl';
 import siluWgsl from '../../shaders/silu.wgsl';
@@ -78,6 +79,7 @@ export interface MatmulOptions {
 
 const MATMUL_REGISTERS = matmulCommonWgsl + matmulWgsl;
 const MATMUL_SHARED = matmulCommonWgsl + matmulSharedWgsl;
+const MATMUL_SUBGROUP = `enable subgroups;\n${matmulCommonWgsl}${matmulSubgroupWgsl}`;
 
 /** y[M, out] = epilogue(x[M, in] · Wᵀ + b). */
 export function linear(prog: Program, x: Tensor, lw: LinearWeight, y: Tensor, M: number, opts: MatmulOptions = {}): void {
@@ -95,7 +97,10 @@ export function linear(prog: Program, x: Tensor, lw: LinearWeight, y: Tensor, M:
   const buffers = [x, lw.wt, lw.bias, aux, y];
   const constants = { EPILOGUE: Epilogue[epilogue], F16_WEIGHTS: lw.f16 ? 1 : 0 };
   const tile = opts.tile ?? prog.pipelines.matmulTiles.forShape({ M, K, N, f16: lw.f16 });
-  if (tile.kernel === 'shared') {
+  if (tile.kernel === 'subgroup') {
+    expect(prog.gpu.features.subgroups, 'linear: the subgroup matmul needs the subgroups feature');
+    prog.dispatch({ name: 'matmul_subgroup.wgsl', source: MATMUL_SUBGROUP, constants }, params, buffers, [Math.ceil(lw.paddedOut / 512), Math.ceil(M / 16)]);
+  } else if (tile.kernel === 'shared') {
     prog.dispatch({ name: 'matmul_shared.wgsl', source: MATMUL_SHARED, constants }, params, buffers, [Math.ceil(lw.paddedOut / 64), Math.ceil(M / 64)]);
   } else {
     const rows = tile.rows;
