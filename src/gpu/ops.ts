@@ -97,14 +97,15 @@ export function linear(prog: Program, x: Tensor, lw: LinearWeight, y: Tensor, M:
   const buffers = [x, lw.wt, lw.bias, aux, y];
   const constants = { EPILOGUE: Epilogue[epilogue], F16_WEIGHTS: lw.f16 ? 1 : 0 };
   const tile = opts.tile ?? prog.pipelines.matmulTiles.forShape({ M, K, N, f16: lw.f16 });
+  const work = 2 * M * N * K;
   if (tile.kernel === 'subgroup') {
     expect(prog.gpu.features.subgroups, 'linear: the subgroup matmul needs the subgroups feature');
-    prog.dispatch({ name: 'matmul_subgroup.wgsl', source: MATMUL_SUBGROUP, constants }, params, buffers, [Math.ceil(lw.paddedOut / 512), Math.ceil(M / 16)]);
+    prog.dispatch({ name: 'matmul_subgroup.wgsl', source: MATMUL_SUBGROUP, constants }, params, buffers, [Math.ceil(lw.paddedOut / 512), Math.ceil(M / 16)], work);
   } else if (tile.kernel === 'shared') {
-    prog.dispatch({ name: 'matmul_shared.wgsl', source: MATMUL_SHARED, constants }, params, buffers, [Math.ceil(lw.paddedOut / 64), Math.ceil(M / 64)]);
+    prog.dispatch({ name: 'matmul_shared.wgsl', source: MATMUL_SHARED, constants }, params, buffers, [Math.ceil(lw.paddedOut / 64), Math.ceil(M / 64)], work);
   } else {
     const rows = tile.rows;
-    prog.dispatch({ name: 'matmul.wgsl', source: MATMUL_REGISTERS, constants: { ...constants, ROWS: rows } }, params, buffers, [Math.ceil(lw.paddedOut / 64), Math.ceil(M / (8 * rows))]);
+    prog.dispatch({ name: 'matmul.wgsl', source: MATMUL_REGISTERS, constants: { ...constants, ROWS: rows } }, params, buffers, [Math.ceil(lw.paddedOut / 64), Math.ceil(M / (8 * rows))], work);
   }
 }
 
@@ -126,17 +127,18 @@ export function attention(prog: Program, qkv: Tensor, o: Tensor, s: AttentionSha
   expect(qkv.size >= s.batch * s.tokens * 3 * D, `attention: ${qkv.label} is too small for ${s.batch}x${s.tokens}x${3 * D}`);
   expect(o.size >= s.batch * s.tokens * D, `attention: ${o.label} is too small`);
   const scale = f32(1 / Math.sqrt(s.headDim));
+  const work = 4 * s.batch * s.tokens ** 2 * D; // q kᵀ and the weighted sum of v
   if (s.headDim % 4 === 0) {
     // vec4 loads and four keys per online-softmax update (every DiT preset: head dim 64 or 72).
     const q = queries ?? prog.pipelines.attentionTiles.forShape(s);
     const d4 = D / 4;
     prog.dispatch(
       { name: 'attention_vec4.wgsl', source: attentionVec4Wgsl, defines: { HEAD_DIM4: s.headDim / 4, QUERIES: q } },
-      [s.tokens, s.heads, 3 * d4, d4, 0, d4, 2 * d4, scale], [qkv, o], [Math.ceil(s.tokens / (64 * q)), s.batch * s.heads],
+      [s.tokens, s.heads, 3 * d4, d4, 0, d4, 2 * d4, scale], [qkv, o], [Math.ceil(s.tokens / (64 * q)), s.batch * s.heads], work,
     );
     return;
   }
-  prog.dispatch({ name: 'attention.wgsl', source: attentionWgsl, defines: { HEAD_DIM: s.headDim } }, [s.tokens, s.heads, 3 * D, D, 0, D, 2 * D, scale], [qkv, o], [Math.ceil(s.tokens / 64), s.batch * s.heads]);
+  prog.dispatch({ name: 'attention.wgsl', source: attentionWgsl, defines: { HEAD_DIM: s.headDim } }, [s.tokens, s.heads, 3 * D, D, 0, D, 2 * D, scale], [qkv, o], [Math.ceil(s.tokens / 64), s.batch * s.heads], work);
 }
 
 export interface ModulationSlice {

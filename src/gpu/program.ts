@@ -1,7 +1,9 @@
 /**
- * A Program is a recorded list of dispatches (and buffer copies) that replays as ONE command
- * buffer with no CPU readback in between. Kernel wrappers append to it; the model's forward
- * records itself once per batch size and replays every step.
+ * A Program is a recorded list of dispatches (and buffer copies) that replays with no CPU readback
+ * in between: as ONE command buffer (`submit`), or, for work too long for one submission (the VAE
+ * decode on a software GPU trips Chromium's GPU watchdog), in consecutive pieces of bounded
+ * estimated work (`submitInPieces`). Kernel wrappers append to it; the model's forward records
+ * itself once per batch size and replays every step.
  */
 import type { Gpu } from './device.ts';
 import type { KernelSpec, PipelineCache } from './kernel.ts';
@@ -9,34 +11,72 @@ import { packParams, type Param } from './params.ts';
 import type { Allocator, Tensor } from './tensor.ts';
 
 type Step =
-  | { kind: 'dispatch'; label: string; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; workgroups: [number, number, number] }
+  | { kind: 'dispatch'; label: string; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; workgroups: [number, number, number]; work: number }
   | { kind: 'copy'; src: GPUBuffer; srcOffset: number; dst: GPUBuffer; dstOffset: number; bytes: number };
 
 const UNIFORM_ALIGN = 256;
+
+export interface ProgramOptions {
+  /**
+   * Estimated FLOPs one submission of `submitInPieces` may carry (default: no bound, one piece).
+   * Wrappers that can split their work (conv2d by output rows, attention by queries) also keep
+   * each dispatch within it.
+   */
+  workPerSubmit?: number;
+}
+
+/**
+ * Splits consecutive steps of the given work into pieces [from, to) of at most `max` in total,
+ * greedily; a step over `max` is a piece of its own (with any free steps around it). Steps of no
+ * work join the current piece.
+ */
+export function piecesByWork(work: readonly number[], max: number): [number, number][] {
+  if (!(max > 0)) throw new Error(`work per piece must be positive, got ${max}`);
+  const out: [number, number][] = [];
+  let from = 0;
+  let sum = 0;
+  work.forEach((w, i) => {
+    if (sum > 0 && w > 0 && sum + w > max) {
+      out.push([from, i]);
+      from = i;
+      sum = 0;
+    }
+    sum += w;
+  });
+  if (work.length > from) out.push([from, work.length]);
+  return out;
+}
 
 export class Program {
   private readonly steps: Step[] = [];
   private readonly uniformData: ArrayBuffer[] = [];
   private readonly pendingBinds: { step: Step & { kind: 'dispatch' }; pipeline: GPUComputePipeline; buffers: GPUBuffer[]; slot: number }[] = [];
   private uniforms: GPUBuffer | null = null;
+  /** Estimated FLOPs per submission of submitInPieces (Infinity: no bound). */
+  readonly workPerSubmit: number;
 
   constructor(
     readonly gpu: Gpu,
     readonly pipelines: PipelineCache,
     readonly alloc: Allocator,
-  ) {}
+    opts: ProgramOptions = {},
+  ) {
+    this.workPerSubmit = opts.workPerSubmit ?? Infinity;
+    if (!(this.workPerSubmit > 0)) throw new Error(`work per submission must be positive, got ${this.workPerSubmit}`);
+  }
 
   /**
    * Records one dispatch. `buffers` bind to @binding(1), (2), ... in order; the packed params
-   * bind to @binding(0) as a uniform.
+   * bind to @binding(0) as a uniform. `work` is its estimated FLOPs, for submitInPieces (0 for
+   * the memory-bound kernels: cheap next to the matmuls and convolutions around them).
    */
-  dispatch(spec: KernelSpec, params: Param[], buffers: (Tensor | GPUBuffer)[], workgroups: [number, number?, number?]): void {
+  dispatch(spec: KernelSpec, params: Param[], buffers: (Tensor | GPUBuffer)[], workgroups: [number, number?, number?], work = 0): void {
     const pipeline = this.pipelines.get(spec);
     const max = this.gpu.limits.maxComputeWorkgroupsPerDimension;
     const wg: [number, number, number] = [workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1];
     if (wg.some((n) => n > max)) throw new Error(`${spec.name}: dispatch ${wg} exceeds ${max} workgroups per dimension`);
     if (wg.some((n) => n === 0)) return; // nothing to do
-    const step = { kind: 'dispatch' as const, label: spec.name, pipeline, bindGroup: null as unknown as GPUBindGroup, workgroups: wg };
+    const step = { kind: 'dispatch' as const, label: spec.name, pipeline, bindGroup: null as unknown as GPUBindGroup, workgroups: wg, work };
     const slot = this.uniformData.length;
     this.uniformData.push(packParams(params));
     this.pendingBinds.push({ step, pipeline, buffers: buffers.map((b) => ('buffer' in b ? b.buffer : b)), slot });
@@ -49,6 +89,18 @@ export class Program {
 
   get dispatchCount(): number {
     return this.steps.filter((s) => s.kind === 'dispatch').length;
+  }
+
+  /** Estimated FLOPs of every dispatch recorded. */
+  get totalWork(): number {
+    return this.steps.reduce((a, s) => a + (s.kind === 'dispatch' ? s.work : 0), 0);
+  }
+
+  /** The pieces submitInPieces submits: step ranges [from, to) of at most workPerSubmit each (a single larger step alone), with their work. */
+  pieces(): { from: number; to: number; work: number }[] {
+    const work = this.steps.map((s) => (s.kind === 'dispatch' ? s.work : 0));
+    const ranges = this.workPerSubmit === Infinity ? [[0, work.length]] : piecesByWork(work, this.workPerSubmit);
+    return ranges.map(([from, to]) => ({ from, to, work: work.slice(from, to).reduce((a, b) => a + b, 0) }));
   }
 
   /** Uploads the uniforms and creates the bind groups; call once after recording. */
@@ -67,11 +119,11 @@ export class Program {
     return this;
   }
 
-  /** Encodes every step: consecutive dispatches share one compute pass. */
-  encode(encoder: GPUCommandEncoder): void {
+  /** Encodes steps from .. to (default: every step); consecutive dispatches share one compute pass. */
+  encode(encoder: GPUCommandEncoder, from = 0, to = this.steps.length): void {
     if (!this.uniforms) throw new Error('Program.encode before finish()');
     let pass: GPUComputePassEncoder | null = null;
-    for (const s of this.steps) {
+    for (const s of this.steps.slice(from, to)) {
       if (s.kind === 'dispatch') {
         pass ??= encoder.beginComputePass();
         pass.setPipeline(s.pipeline);
@@ -91,6 +143,22 @@ export class Program {
     const enc = this.gpu.device.createCommandEncoder();
     this.encode(enc);
     this.gpu.device.queue.submit([enc.finish()]);
+  }
+
+  /**
+   * Submits the pieces one command buffer each, waiting for the queue to drain before the next,
+   * so the GPU never holds more than one piece (same steps, same order: the same results as
+   * submit). Returns the number of submissions.
+   */
+  async submitInPieces(): Promise<number> {
+    const pieces = this.pieces();
+    for (const [i, { from, to }] of pieces.entries()) {
+      if (i > 0) await this.gpu.device.queue.onSubmittedWorkDone();
+      const enc = this.gpu.device.createCommandEncoder();
+      this.encode(enc, from, to);
+      this.gpu.device.queue.submit([enc.finish()]);
+    }
+    return pieces.length;
   }
 
   destroy(): void {
