@@ -6,8 +6,7 @@
  * the Allocator's accounting of the buffers that code asks for, so it follows the code's sizes.
  * Dispatches and submits per step are counted on the same null device.
  */
-import './webgpu-constants.ts';
-import type { Gpu } from '../../src/gpu/device.ts';
+import { type NullCounts, nullGpu } from '../support/null-gpu.ts';
 import { PipelineCache } from '../../src/gpu/kernel.ts';
 import { Allocator } from '../../src/gpu/tensor.ts';
 import { type DitConfig, presetConfig } from '../../src/model/config.ts';
@@ -16,36 +15,6 @@ import type { TensorSource } from '../../src/model/tensor-source.ts';
 import { SampleRunner } from '../../src/worker/sample-runner.ts';
 import { ditCheckpointShapes } from '../support/random-dit.ts';
 import type { BenchContext, Entry } from './context.ts';
-
-interface NullCounts {
-  dispatches: number;
-  submits: number;
-}
-
-/** A WebGPU device that records nothing but the calls it gets; buffers hold no memory. */
-export function nullGpu(limits: { maxBufferSize: number; maxStorageBufferBindingSize: number }, counts: NullCounts): Gpu {
-  const noop = () => {};
-  const buffer = (size: number) => ({ size, destroy: noop, unmap: noop, mapAsync: async () => {}, getMappedRange: (_o = 0, n = size) => new ArrayBuffer(n) });
-  const pass = { setPipeline: noop, setBindGroup: noop, end: noop, dispatchWorkgroups: () => { counts.dispatches++; } };
-  const device = {
-    createBuffer: (d: { size: number }) => buffer(d.size),
-    createShaderModule: () => ({}),
-    createComputePipeline: () => ({ getBindGroupLayout: () => ({}) }),
-    createBindGroup: () => ({}),
-    createCommandEncoder: () => ({ beginComputePass: () => pass, copyBufferToBuffer: noop, finish: () => ({}) }),
-    pushErrorScope: noop,
-    popErrorScope: async () => null,
-    queue: { writeBuffer: noop, submit: () => { counts.submits++; }, onSubmittedWorkDone: async () => {} },
-  };
-  return {
-    device: device as unknown as GPUDevice,
-    adapterInfo: { vendor: 'null', architecture: 'null', description: 'dry run' },
-    adapterFeatures: [],
-    features: { f16: false, subgroups: false, timestamps: false },
-    limits: { ...limits, maxComputeWorkgroupsPerDimension: 65535 } as unknown as GPUSupportedLimits,
-    lostReason: null,
-  };
-}
 
 /** A checkpoint of zeros with the official names and shapes. */
 function zeroCheckpoint(c: DitConfig): TensorSource {
