@@ -2,7 +2,7 @@ import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
 /** Imports `shaders/*.wgsl` as a string, the same way the headless host's esbuild bundle does. */
-function wgslText(): Plugin {
+export function wgslText(): Plugin {
   return {
     name: 'wgsl-text',
     transform(code, id) {

@@ -1,9 +1,12 @@
 import { defineConfig } from 'vitest/config';
+import { wgslText } from './vite.config.ts';
 
 export default defineConfig({
   test: {
     projects: [
       {
+        // Shaders load as text, as in the app: dry runs of the engine's recording code on a null device.
+        plugins: [wgslText()],
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts', 'tests/unit/**/*.test.tsx'],

@@ -80,7 +80,10 @@ export function conv2d(prog: Program, x: BandedTensor, cw: ConvWeight, out: Band
   expect(B <= MAX_GROUPS, `conv2d: batch ${B} exceeds one dispatch`);
 
   const quads = Math.ceil(Wout / 4);
-  const maxRows = Math.max(1, Math.floor((MAX_GROUPS * 8) / quads));
+  // Each output value is computed alone, so how the rows are split among dispatches changes no bit:
+  // within the dispatch limit, and within the program's work per submission so that a piece can end mid-conv.
+  const rowWork = 2 * B * Cin * cw.kernel ** 2 * cw.outChannels * Wout;
+  const maxRows = Math.max(1, Math.min(Math.floor((MAX_GROUPS * 8) / quads), Math.floor(prog.workPerSubmit / rowWork)));
   const cuts = [...bandStarts(out), ...bandStarts(x, s), ...(res ? bandStarts(res) : [])];
   const spec = { name: 'conv2d.wgsl', source: conv2dWgsl, constants: { KSIZE: cw.kernel, UPSAMPLE: opts.upsample ? 1 : 0, RESIDUAL: res ? 1 : 0 } };
   for (const [y0, y1] of rowSegments(Hout, cuts, maxRows)) {
@@ -95,7 +98,7 @@ export function conv2d(prog: Program, x: BandedTensor, cw: ConvWeight, out: Band
       [Cin, cw.outChannels, cw.paddedOut, Hin, Win, Hout, Wout, quads, y0, rows,
         ob.row0, ob.rows, rb.row0, rb.rows, prev.row0, prev.rows, cur.row0, cur.rows, next.row0, next.rows],
       [prev.tensor, cur.tensor, next.tensor, cw.weight, cw.bias, res ? rb.tensor : cw.bias, ob.tensor],
-      [Math.ceil((rows * quads) / 8), Math.ceil(cw.paddedOut / 64), B]);
+      [Math.ceil((rows * quads) / 8), Math.ceil(cw.paddedOut / 64), B], rows * rowWork);
   }
 }
 
@@ -242,8 +245,11 @@ export const attentionScoreValues = (s: SingleHeadAttentionShape): number => s.q
 /** o[B·N, C] = softmax(q kᵀ / √C) v per sample, q | k | v read from qkv [B·N, 3C]; scores is scratch. */
 export function singleHeadAttention(prog: Program, qkv: Tensor, scores: Tensor, o: Tensor, s: SingleHeadAttentionShape): void {
   const { batch: B, tokens: N, channels: C } = s;
-  const chunk = Math.min(s.queryChunk, N);
-  expect(chunk >= 1, 'singleHeadAttention: empty query chunk');
+  expect(s.queryChunk >= 1, 'singleHeadAttention: empty query chunk');
+  // Queries are independent rows (scores, softmax, weighted sum), so smaller chunks change no bit;
+  // a chunk's two products stay within the program's work per submission.
+  const queryWork = 2 * N * C;
+  const chunk = Math.max(1, Math.min(s.queryChunk, N, Math.floor(prog.workPerSubmit / queryWork)));
   expect(qkv.size >= B * N * 3 * C, `singleHeadAttention: ${qkv.label} is too small for ${B}x${N}x${3 * C}`);
   expect(o.size >= B * N * C, `singleHeadAttention: ${o.label} is too small`);
   expect(scores.size >= chunk * N, `singleHeadAttention: ${scores.label} holds ${scores.size} values, needs ${chunk}x${N}`);
@@ -252,9 +258,9 @@ export function singleHeadAttention(prog: Program, qkv: Tensor, scores: Tensor, 
     for (let q0 = 0; q0 < N; q0 += chunk) {
       const rows = Math.min(chunk, N - q0);
       const params: Param[] = [N, C, 3 * C, 0, C, 2 * C, b * N, q0, rows, f32(1 / Math.sqrt(C))];
-      prog.dispatch(spec('scores'), params, [qkv, scores], [Math.ceil(N / 32), Math.ceil(rows / 32)]);
+      prog.dispatch(spec('scores'), params, [qkv, scores], [Math.ceil(N / 32), Math.ceil(rows / 32)], rows * queryWork);
       prog.dispatch(spec('softmax_rows'), params, [scores], [rows]);
-      prog.dispatch(spec('weighted_sum'), params, [scores, qkv, o], [Math.ceil(C / 32), Math.ceil(rows / 32)]);
+      prog.dispatch(spec('weighted_sum'), params, [scores, qkv, o], [Math.ceil(C / 32), Math.ceil(rows / 32)], rows * queryWork);
     }
   }
 }

@@ -14,7 +14,7 @@ import type { HostTensorF32 } from './tensors.ts';
 import type { GpuSamplerKind } from '../sampling/step-coefficients.ts';
 import { initialNoise, type NoiseSpec, stepNoiseProvider } from './noise-source.ts';
 import { SampleRunner } from './sample-runner.ts';
-import { type DecodedImage, type VaeDecodeOptions, VaeRunner } from './vae-runner.ts';
+import { type DecodedImage, VAE_WORK_PER_SUBMIT, type VaeDecodeOptions, VaeRunner } from './vae-runner.ts';
 import { countGpuCalls, type GpuCallCounts, timeRuns, type TimingOptions } from './bench.ts';
 
 export interface DitSampleRequest {
@@ -168,6 +168,27 @@ export class HeadlessEngine {
   /** decode(z) = decoder(post_quant_conv(z)); z is the latent already divided by the scaling factor. */
   async vaeDecode(id: string, z: HostTensorF32, opts: VaeDecodeOptions = {}): Promise<Record<string, HostTensorF32>> {
     return this.vae(id).decode(z, opts);
+  }
+
+  /**
+   * Times VAE decodes in the worker, each from the latent on the CPU to `sample` read back to the
+   * CPU; the decode is recorded first, untimed. Also counts the GPU calls of one decode (the
+   * average over every run, warm-ups included), the peak bytes the decode allocates above its
+   * weights (activations, uniforms, scratch; the runner's previous recording freed first), and
+   * returns the last sample.
+   */
+  async benchVaeDecode(id: string, z: HostTensorF32, timing: TimingOptions, opts: VaeDecodeOptions = {}): Promise<{ times: number[]; sample: HostTensorF32; calls: GpuCallCounts; decodeBytes: number; workPerSubmit: number }> {
+    const runner = this.vae(id);
+    const { alloc } = await this.context();
+    runner.release();
+    const base = alloc.liveBytes;
+    alloc.peakBytes = base;
+    await runner.prepare(z, opts);
+    let sample: HostTensorF32 | null = null;
+    const { result: times, counts } = await countGpuCalls(() => timeRuns(timing, async () => { sample = (await runner.decode(z, opts)).sample; }));
+    const n = Math.max(1, timing.warmup + timing.runs);
+    const calls = { dispatches: counts.dispatches / n, submits: counts.submits / n, commandBuffers: counts.commandBuffers / n };
+    return { times, sample: sample!, calls, decodeBytes: alloc.peakBytes - base, workPerSubmit: opts.workPerSubmit ?? VAE_WORK_PER_SUBMIT };
   }
 
   /** decode(z) as one RGBA8 image per sample. */

@@ -1,6 +1,8 @@
 /**
  * Runs the VAE decoder for a host: weights uploaded once, the decode recorded once per latent
- * shape and band plan, then replayed (one command buffer) for every latent of that shape.
+ * shape and band plan, then replayed for every latent of that shape, in submissions of bounded
+ * work (the real SD-VAE decode is ~0.6 TFLOP at 256 px: minutes in one submission on a software
+ * GPU, which Chromium's GPU watchdog does not survive).
  */
 import { allocateBanded, type BandedTensor, bandValues, readBanded, writeBanded } from '../gpu/banded.ts';
 import { checked, type Gpu } from '../gpu/device.ts';
@@ -21,7 +23,15 @@ export interface VaeDecodeOptions {
   intermediates?: boolean;
   /** Cap on any one buffer, below the adapter's binding limit (forces banding; for tests and small GPUs). */
   maxBufferBytes?: number;
+  /** Estimated FLOPs per GPU submission (default VAE_WORK_PER_SUBMIT); Infinity: the whole decode in one. */
+  workPerSubmit?: number;
 }
+
+/**
+ * Default work per submission: a few seconds on SwiftShader (~1–2 GFLOP/s), a few milliseconds on
+ * a real GPU, where the ~40 waits of a 256 px decode cost little.
+ */
+export const VAE_WORK_PER_SUBMIT = 16e9;
 
 /** One decoded image as RGBA8 (row-major, 4 bytes per pixel). */
 export interface DecodedImage {
@@ -70,12 +80,12 @@ export class VaeRunner {
   }
 
   /** The decode recorded for this plan (kept for reuse until another plan is needed). */
-  private program(plan: VaePlan, intermediates: boolean): Recorded {
-    const key = JSON.stringify([plan, intermediates]);
+  private program(plan: VaePlan, intermediates: boolean, workPerSubmit: number): Recorded {
+    const key = JSON.stringify([plan, intermediates, String(workPerSubmit)]);
     if (this.recorded?.key === key) return this.recorded;
     this.release();
     const acts = allocateVaeActivations(this.alloc, this.config, plan);
-    const prog = new Program(this.gpu, this.pipelines, this.alloc);
+    const prog = new Program(this.gpu, this.pipelines, this.alloc, { workPerSubmit });
     const captures = new Map<string, BandedTensor>();
     const capture: Capture = (name, t) => {
       if (!intermediates) return;
@@ -98,12 +108,21 @@ export class VaeRunner {
     this.recorded = null;
   }
 
-  private async run(z: HostTensorF32, opts: VaeDecodeOptions): Promise<Recorded> {
+  /** Plans and records the decode of a latent of z's shape (activations, bind groups, pipelines) without running it. */
+  async prepare(z: HostTensorF32, opts: VaeDecodeOptions = {}): Promise<void> {
+    await this.recordFor(z, opts);
+  }
+
+  private recordFor(z: HostTensorF32, opts: VaeDecodeOptions): Promise<Recorded> {
     const [B, h, w] = this.validate(z);
     const plan = this.plan(B, h, w, opts);
-    const r = await checked(this.gpu, 'recording the VAE decode', () => this.program(plan, !!opts.intermediates));
+    return checked(this.gpu, 'recording the VAE decode', () => this.program(plan, !!opts.intermediates, opts.workPerSubmit ?? VAE_WORK_PER_SUBMIT));
+  }
+
+  private async run(z: HostTensorF32, opts: VaeDecodeOptions): Promise<Recorded> {
+    const r = await this.recordFor(z, opts);
     writeBanded(this.gpu, r.acts.z, z.data);
-    await checked(this.gpu, 'VAE decode', () => r.prog.submit());
+    await checked(this.gpu, 'VAE decode', () => r.prog.submitInPieces());
     return r;
   }
 

@@ -200,6 +200,27 @@ describe('the engine API', () => {
     await expect(host().call('vaeDecode', id, z, { maxBufferBytes: 100_000 })).rejects.toThrow(/too wide to decode/);
   });
 
+  it('submits the decode in pieces of bounded work, bit for bit the one-submission decode', async () => {
+    const id = await load();
+    type Bench = { sample: { shape: number[]; data: Float32Array }; calls: { dispatches: number; submits: number } };
+    const once = { warmup: 0, runs: 1 };
+    const decodeWith = (opts: object) => host().call<Bench>('benchVaeDecode', id, z, once, opts);
+    const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    // The small VAE on its 2 x 8 x 8 latent is ~1.9 GFLOP: at most 1e8 per submission is at least 19
+    // submissions. Unbanded, its top-level convs (1.5e8 each) are also split into row dispatches.
+    for (const [banding, bands] of [[{}, 1], [{ tileRows: 3 }, 3]] as const) {
+      const whole = await decodeWith({ ...banding, workPerSubmit: Infinity });
+      const pieces = await decodeWith({ ...banding, workPerSubmit: 1e8 });
+      expect(whole.calls.submits).toBe(1 + bands); // the decode, then one readback per band of sample
+      expect(pieces.calls.submits).toBeGreaterThanOrEqual(19 + bands);
+      if (bands === 1) expect(pieces.calls.dispatches).toBeGreaterThan(whole.calls.dispatches);
+      expect(bits(pieces.sample.data).equals(bits(whole.sample.data))).toBe(true);
+      expect(scaledMaxAbsError(pieces.sample.data, io.float32('sample'))).toBeLessThan(TOL);
+    }
+    // The default budget leaves a decode this small in one submission.
+    expect((await decodeWith({})).calls.submits).toBe(2);
+  });
+
   it('decodes to RGBA8 images: round(255 · clamp(sample / 2 + 0.5, 0, 1)), alpha 255', async () => {
     const id = await load();
     const images = await host().call<DecodedImage[]>('vaeDecodeImages', id, z, {});
