@@ -12,9 +12,11 @@ describe('parseVaeConfig', () => {
   it('reads the fixture configs and the real SD-VAE shape, with diffusers defaults', () => {
     const tiny = parseVaeConfig(loadJson('vae/tiny.config.json'));
     expect(tiny).toEqual({ block_out_channels: [32, 64], layers_per_block: 1, norm_num_groups: 8, latent_channels: 4, out_channels: 3, scaling_factor: 0.18215 });
+    // Old Hub vae/config.json files have no scaling_factor: SD's 0.18215 (diffusers' default).
     const sd = parseVaeConfig({ block_out_channels: [128, 256, 512, 512], layers_per_block: 2 });
     expect(sd.norm_num_groups).toBe(32);
     expect(sd.scaling_factor).toBe(DEFAULT_SCALING_FACTOR);
+    expect(DEFAULT_SCALING_FACTOR).toBe(0.18215);
     expect(upscaleFactor(sd)).toBe(8);
     expect([0, 1, 2, 3].map((L) => levelChannels(sd, L))).toEqual([[4, 512], [512, 512], [512, 256], [256, 128]]);
     expect(parseVaeConfig({ ...SD, scaling_factor: 0.13025 }).scaling_factor).toBe(0.13025);
