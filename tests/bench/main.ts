@@ -4,7 +4,8 @@
  * Runs the engine and its peer (onnxruntime-web, WebGPU and wasm execution providers, on the
  * same model, weights and inputs) side by side in one headless Chromium, and prints a table.
  * Every time is the median of `runs` timed runs after `warmup` untimed ones, measured in the
- * browser (no Node↔page transfer inside a time).
+ * browser (no Node↔page transfer inside a time); only a VAE decode that takes over 20 minutes
+ * is timed once, and its entry says so (vae.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { BrowserHost } from '../../src/host/browser-host.ts';
@@ -17,7 +18,7 @@ import { vaeEntries } from './vae.ts';
 
 const USAGE = `usage: npm run bench -- [--quick | --full] [--json FILE] [--runs N] [--warmup N] [--only NAME,...] [--no-peer] [--ort-threads N] [--verbose]
   --quick        a seconds-long subset (smoke test; no thresholds)
-  --full         adds the slow entries (DiT-XL/2 forward)
+  --full         adds the slow entries (DiT-XL/2 forward, SD-VAE decodes at 256 and 512 px)
   --json FILE    writes the results as JSON
   --runs N       timed runs per measurement (default 3); medians are reported
   --only A,B     only entries whose name contains A or B
@@ -66,7 +67,11 @@ export function table(entries: Entry[]): string {
     if (e.gflops !== undefined) notes.push(`${e.gflops} GFLOP/s`);
     if (e.dispatches !== undefined) notes.push(`${e.dispatches} dispatches, ${e.submits} submits`);
     if (e.dispatches_per_step !== undefined) notes.push(`${e.dispatches_per_step} dispatches, ${e.submits_per_step} submits per step`);
-    if (e.f32_peak_mib !== undefined) notes.push(`f32 peak ${e.f32_peak_mib} MiB (weights ${e.f32_weights_mib}); f16-weights projection ${e.f16_weights_projected_peak_mib} MiB`);
+    if (e.peak_gpu_mib !== undefined) notes.push(`peak GPU ${e.peak_gpu_mib} MiB (weights ${e.vae_weights_mib}, decode ${e.decode_activations_mib})`);
+    if (e.f32_peak_mib !== undefined) {
+      notes.push(`DiT + VAE peak: f32 ${e.f32_peak_mib} MiB (weights ${e.f32_weights_mib}, activations ${e.f32_activations_mib}), f16 DiT weights ${e.f16_peak_mib} MiB (weights ${e.f16_weights_mib})`);
+      notes.push(`VAE bands: ${e.vae_bands} under the adapter's limit, ${e.vae_bands_128mib} under 128 MiB`);
+    }
     const check = e.peer_check as Record<string, { ok: boolean; rel_err: number | null; error?: string }> | undefined;
     for (const k of ['webgpu', 'wasm']) {
       const c = check?.[k];
@@ -116,8 +121,8 @@ export async function main(argv: string[]): Promise<number> {
       ['forward', () => forwardEntries(ctx)],
       ['kernels', () => kernelEntries(ctx)],
     ];
-    // The real SD-VAE decode is ~0.6 TFLOP: tens of minutes on SwiftShader, and one long
-    // submission there can trip Chromium's GPU watchdog. Only with --full.
+    // The real SD-VAE decode is ~0.6 TFLOP at 256 px, ~2.5 at 512 px: many minutes each on
+    // SwiftShader. Only with --full.
     if (opts.full) families.push(['vae', () => vaeEntries(ctx)]);
     if (!opts.quick) families.push(['memory', async () => (await import('./memory.ts')).memoryEntries(ctx, adapter)]);
     for (const [family, run] of families) {

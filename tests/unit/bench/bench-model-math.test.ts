@@ -37,6 +37,15 @@ describe('bench arguments', () => {
     expect(t).toContain('| x | 2 | 10 |  | 5 |');
     expect(t).toContain('ORT wasm failed: boom');
   });
+
+  it('notes the VAE decode\'s memory and the memory entries\' f32 / f16 peaks and VAE bands', () => {
+    const t = table([
+      { name: 'vae-decode-256px', measures: '', ours_ms: 9, gflops: 1.5, peak_gpu_mib: 398, vae_weights_mib: 188.8, decode_activations_mib: 209.2, dispatches: 190, submits: 55 },
+      { name: 'memory-dit-xl2-512px-cfg', measures: '', f32_peak_mib: 3745, f32_weights_mib: 2767.6, f32_activations_mib: 977.4, f16_peak_mib: 2461, f16_weights_mib: 1483.6, vae_bands: 1, vae_bands_128mib: 2 },
+    ]);
+    expect(t).toContain('1.5 GFLOP/s; 190 dispatches, 55 submits; peak GPU 398 MiB (weights 188.8, decode 209.2)');
+    expect(t).toContain('DiT + VAE peak: f32 3745 MiB (weights 2767.6, activations 977.4), f16 DiT weights 2461 MiB (weights 1483.6); VAE bands: 1 under the adapter\'s limit, 2 under 128 MiB');
+  });
 });
 
 describe('f16 weights of the XL entry', () => {
