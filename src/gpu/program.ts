@@ -1,8 +1,8 @@
 /**
  * A Program is a recorded list of dispatches (and buffer copies) that replays with no CPU readback
  * in between: as ONE command buffer (`submit`), or, for work too long for one submission (the VAE
- * decode on a software GPU trips Chromium's GPU watchdog), in consecutive pieces of bounded
- * estimated work (`submitInPieces`). Kernel wrappers append to it; the model's forward records
+ * decode runs for minutes on a software GPU, where issue 5 saw Chromium's GPU process die), in
+ * consecutive pieces of bounded estimated work (`submitInPieces`). Kernel wrappers append to it; the model's forward records
  * itself once per batch size and replays every step.
  */
 import type { Gpu } from './device.ts';

@@ -1,8 +1,8 @@
 /**
  * Runs the VAE decoder for a host: weights uploaded once, the decode recorded once per latent
  * shape and band plan, then replayed for every latent of that shape, in submissions of bounded
- * work (the real SD-VAE decode is ~0.6 TFLOP at 256 px: minutes in one submission on a software
- * GPU, which Chromium's GPU watchdog does not survive).
+ * work (the real SD-VAE decode is ~0.6 TFLOP at 256 px: many minutes in one submission on a
+ * software GPU, where issue 5 saw Chromium's GPU process die).
  */
 import { allocateBanded, type BandedTensor, bandValues, readBanded, writeBanded } from '../gpu/banded.ts';
 import { checked, type Gpu } from '../gpu/device.ts';
