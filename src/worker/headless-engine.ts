@@ -172,12 +172,15 @@ export class HeadlessEngine {
 
   /**
    * Times VAE decodes in the worker, each from the latent on the CPU to `sample` read back to the
-   * CPU; the decode is recorded first, untimed. Also counts the GPU calls of one decode (the
-   * average over every run, warm-ups included), the peak bytes the decode allocates above its
-   * weights (activations, uniforms, scratch; the runner's previous recording freed first), and
-   * returns the last sample.
+   * CPU; the decode is recorded first, untimed. When the first decode (a warm-up) takes over
+   * `onceOverMs`, it is the only one and is returned as the time (`once`). Also counts the GPU
+   * calls of one decode (the average over every decode run), the peak bytes the decode allocates
+   * above its weights (activations, uniforms, scratch; the runner's previous recording freed
+   * first), and returns the last sample.
    */
-  async benchVaeDecode(id: string, z: HostTensorF32, timing: TimingOptions, opts: VaeDecodeOptions = {}): Promise<{ times: number[]; sample: HostTensorF32; calls: GpuCallCounts; decodeBytes: number; workPerSubmit: number }> {
+  async benchVaeDecode(id: string, z: HostTensorF32, timing: TimingOptions & { onceOverMs?: number }, opts: VaeDecodeOptions = {}): Promise<{
+    times: number[]; once: boolean; sample: HostTensorF32; calls: GpuCallCounts; decodeBytes: number; workPerSubmit: number;
+  }> {
     const runner = this.vae(id);
     const { alloc } = await this.context();
     runner.release();
@@ -185,10 +188,21 @@ export class HeadlessEngine {
     alloc.peakBytes = base;
     await runner.prepare(z, opts);
     let sample: HostTensorF32 | null = null;
-    const { result: times, counts } = await countGpuCalls(() => timeRuns(timing, async () => { sample = (await runner.decode(z, opts)).sample; }));
-    const n = Math.max(1, timing.warmup + timing.runs);
-    const calls = { dispatches: counts.dispatches / n, submits: counts.submits / n, commandBuffers: counts.commandBuffers / n };
-    return { times, sample: sample!, calls, decodeBytes: alloc.peakBytes - base, workPerSubmit: opts.workPerSubmit ?? VAE_WORK_PER_SUBMIT };
+    let decodes = 0;
+    const decode = async () => {
+      const t0 = performance.now();
+      sample = (await runner.decode(z, opts)).sample;
+      decodes++;
+      return performance.now() - t0;
+    };
+    const { result, counts } = await countGpuCalls(async () => {
+      const first = await decode();
+      if (timing.warmup === 0) return { times: [first, ...(await timeRuns({ warmup: 0, runs: timing.runs - 1 }, decode))], once: false };
+      if (timing.onceOverMs !== undefined && first > timing.onceOverMs) return { times: [first], once: true };
+      return { times: await timeRuns({ warmup: timing.warmup - 1, runs: timing.runs }, decode), once: false };
+    });
+    const calls = { dispatches: counts.dispatches / decodes, submits: counts.submits / decodes, commandBuffers: counts.commandBuffers / decodes };
+    return { ...result, sample: sample!, calls, decodeBytes: alloc.peakBytes - base, workPerSubmit: opts.workPerSubmit ?? VAE_WORK_PER_SUBMIT };
   }
 
   /** decode(z) as one RGBA8 image per sample. */

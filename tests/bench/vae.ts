@@ -72,6 +72,7 @@ const MiB = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
 
 interface BenchDecode {
   times: number[];
+  once: boolean;
   sample: { shape: number[]; data: Float32Array };
   calls: { dispatches: number; submits: number };
   decodeBytes: number;
@@ -105,17 +106,12 @@ export async function vaeEntries(ctx: BenchContext): Promise<Entry[]> {
     vae ??= await loadRandomVae(ctx);
     const h = px / 8;
     const z = { shape: [1, 4, h, h], data: randn(600, 4 * h * h) };
-    const bench = (warmup: number, runs: number) => ctx.host.call<BenchDecode>('benchVaeDecode', vae!.id, z, { warmup, runs });
     // The first decode after recording is the warm-up; on a machine where one decode takes many
     // minutes it is the only one, and the entry says so.
-    const first = await bench(0, 1);
-    let r = first;
-    let timing = `median of ${ctx.opts.runs} timed runs after ${ctx.opts.warmup} warm-up`;
-    if (first.times[0] > LONG_DECODE_MS) {
-      timing = `ONE timed run, no warm-up decode (the decode recorded and its pipelines compiled before timing): ${Math.round(first.times[0] / 60_000)} min per decode here, over the ${LONG_DECODE_MS / 60_000} min above which the bench times a decode once`;
-    } else {
-      r = await bench(ctx.opts.warmup - 1, ctx.opts.runs);
-    }
+    const r = await ctx.host.call<BenchDecode>('benchVaeDecode', vae.id, z, { warmup: ctx.opts.warmup, runs: ctx.opts.runs, onceOverMs: LONG_DECODE_MS });
+    const timing = r.once
+      ? `ONE timed run, no warm-up decode (the decode recorded and its pipelines compiled before timing): ${Math.round(r.times[0] / 60_000)} min per decode here, over the ${LONG_DECODE_MS / 60_000} min above which the bench times a decode once`
+      : `median of ${ctx.opts.runs} timed runs after ${ctx.opts.warmup} warm-up`;
     const s = summarize(r.times);
     const flops = vaeDecodeFlops(px);
     const entry: Entry = {

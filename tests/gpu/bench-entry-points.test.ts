@@ -9,6 +9,7 @@ import type { KernelResult } from '../../src/worker/lab.ts';
 import type { HostTensorF32 } from '../../src/worker/tensors.ts';
 import * as ref from '../reference/ops.ts';
 import { relativeError } from '../support/compare.ts';
+import { fixture, loadJson, loadSafetensors } from '../support/fixtures.ts';
 import { useBrowserHost } from '../support/gpu-host.ts';
 import { randomDitInputs, randomDitWeights } from '../support/random-dit.ts';
 import { randn } from '../support/random.ts';
@@ -71,5 +72,24 @@ describe('bench entry points', () => {
     const mem = await h.call<{ liveBytes: number; peakBytes: number }>('memoryStats');
     expect(mem.peakBytes).toBeGreaterThanOrEqual(mem.liveBytes);
     expect(mem.liveBytes).toBeGreaterThan(0);
+  });
+
+  it('times VAE decodes in the worker: the first is a warm-up, or the only time when it is over onceOverMs', async () => {
+    const h = host();
+    const io = loadSafetensors('vae/small.io.safetensors');
+    const z = { shape: io.entry('z').shape, data: io.float32('z') };
+    const id = await h.call<string>('loadVae', h.serveFile(fixture('vae/small.safetensors')), loadJson('vae/small.config.json'));
+    type Bench = { times: number[]; once: boolean; sample: HostTensorF32; calls: { dispatches: number; submits: number }; decodeBytes: number };
+    const timed = await h.call<Bench>('benchVaeDecode', id, z, { warmup: 1, runs: 2, onceOverMs: 1e9 });
+    expect(timed.once).toBe(false);
+    expect(timed.times).toHaveLength(2);
+    expect(timed.calls.submits).toBe(2); // this small decode is one piece, then the sample's readback
+    // Three slots of the largest activation (2 x 32 x 64 x 64 f32) at least.
+    expect(timed.decodeBytes).toBeGreaterThanOrEqual(3 * 2 * 32 * 64 * 64 * 4);
+    const once = await h.call<Bench>('benchVaeDecode', id, z, { warmup: 1, runs: 3, onceOverMs: 0 });
+    expect(once.once).toBe(true);
+    expect(once.times).toHaveLength(1);
+    expect(once.decodeBytes).toBe(timed.decodeBytes);
+    expect(Array.from(once.sample.data)).toEqual(Array.from(timed.sample.data));
   });
 });
