@@ -32,11 +32,13 @@ async function sampleAll(cfg: number) {
   return images;
 }
 
-// Skipped until the built-in model is trained far enough: the weights committed now (3 075
-// steps, see MODEL_CARD.md) measure barely above chance — mean rank of the own emoji 51.8 guided,
-// 70.0 unguided (chance 67.5 of 136); mean distance 1023 guided vs 1068 unguided. Training
-// resumes from its checkpoint (tools/builtin/train.py); enable this when it passes.
-describe.skip('built-in model: recognisable classes', () => {
+// Measured on the committed weights (6 731 steps, see MODEL_CARD.md): mean rank of the own emoji
+// 7.3 guided (scale 4) and 21.1 unguided, top-5 0.38 and 0.25 (chance: rank 67.5, top-5 0.037).
+// Guidance is judged by rank, i.e. by class identity against the other classes: its pictures
+// are more saturated than the renderings (the usual effect of guidance), so their raw pixel
+// distance to the own emoji grows (1061 vs 630) even as they move towards it relative to every
+// other class.
+describe('built-in model: recognisable classes', () => {
   const refs = loadReferences(loadSafetensors('builtin/emoji-refs.safetensors'));
   const chanceTop5 = 5 / refs.classIds.length;
 
@@ -51,9 +53,9 @@ describe.skip('built-in model: recognisable classes', () => {
       `mean rank of the own emoji: guided ${meanRank(guided).toFixed(1)}, unguided ${meanRank(unguided).toFixed(1)} (chance ${chanceRank}); ` +
       `mean distance: guided ${meanDistance(guided).toFixed(1)}, unguided ${meanDistance(unguided).toFixed(1)}`);
     expect(meanRank(guided)).toBeLessThan(MAX_MEAN_RANK_GUIDED);
-    expect(meanDistance(guided)).toBeLessThan(meanDistance(unguided));
+    expect(meanRank(guided)).toBeLessThan(meanRank(unguided));
   });
 });
 
-/** Measured on the committed weights (see MODEL_CARD.md); chance is a mean rank of 67.5 of 136. */
-const MAX_MEAN_RANK_GUIDED = 30;
+/** Measured 7.3 on the committed weights (see MODEL_CARD.md); chance is a mean rank of 67.5 of 136. */
+const MAX_MEAN_RANK_GUIDED = 15;

@@ -107,8 +107,9 @@ patch embedding {groups.get('x_embedder', 0):,}; fixed `pos_embed` {groups.get('
 - Optimiser: AdamW, lr {targs['lr']:g} (linear warmup {targs['warmup']} steps), weight decay 0,
   batch {targs['batch']}; EMA of the weights (decay min({targs['ema']}, (1+s)/(10+s))); the
   EMA is what is exported.
-- This export: step **{exported_step:,}**, **{exported_min:.0f} min** of wall time on ONE CPU
-  thread (torch 1.13, `nice -n 19` on a shared 2-core machine; average
+- This export: step **{exported_step:,}**, **{exported_min:.0f} min** of wall time on one CPU
+  thread (two for ~20 min; torch 1.13, on a 2-core machine shared with GPU tests; lr 3e-4 to
+  step 3 075, then 8e-4; average
   {ips:.0f} images/s). Mean of the last logged intervals: loss {loss:.4f}
   (mse {mse:.4f}, vb {vb:.4f}).
 
