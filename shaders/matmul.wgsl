@@ -54,16 +54,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var ae0 = vec4<f32>(0.0); var ae1 = vec4<f32>(0.0);
   var af0 = vec4<f32>(0.0); var af1 = vec4<f32>(0.0);
   for (var k = 0u; k < p.K; k = k + 1u) {
-    var w0: vec4<f32>;
-    var w1: vec4<f32>;
-    if (F16_WEIGHTS) {
-      let h = w[wi];
-      w0 = vec4<f32>(unpack2x16float(h.x), unpack2x16float(h.y));
-      w1 = vec4<f32>(unpack2x16float(h.z), unpack2x16float(h.w));
-    } else {
-      w0 = bitcast<vec4<f32>>(w[wi]);
-      w1 = bitcast<vec4<f32>>(w[wi + 1u]);
-    }
+    let wc = weights8(wi);
+    let w0 = wc.lo;
+    let w1 = wc.hi;
     wi = wi + wRow;
     {
       let v0 = vec4<f32>(x[x0 + k]); a00 = fma(v0, w0, a00); a01 = fma(v0, w1, a01);

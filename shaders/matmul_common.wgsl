@@ -60,3 +60,15 @@ fn store_row(m: u32, n0: u32, lo: vec4<f32>, hi: vec4<f32>) {
 fn store4(m: u32, n0: u32, v: vec4<f32>) {
   epilogue(m, n0 + 0u, v.x); epilogue(m, n0 + 1u, v.y); epilogue(m, n0 + 2u, v.z); epilogue(m, n0 + 3u, v.w);
 }
+
+// Eight weight columns of one row of w, from word wi on: two vec4 words of f32 bits, or one of
+// packed halves.
+struct Cols8 { lo: vec4<f32>, hi: vec4<f32> }
+
+fn weights8(wi: u32) -> Cols8 {
+  if (F16_WEIGHTS) {
+    let h = w[wi];
+    return Cols8(vec4<f32>(unpack2x16float(h.x), unpack2x16float(h.y)), vec4<f32>(unpack2x16float(h.z), unpack2x16float(h.w)));
+  }
+  return Cols8(bitcast<vec4<f32>>(w[wi]), bitcast<vec4<f32>>(w[wi + 1u]));
+}

@@ -67,15 +67,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(subgroup_invocat
     let se = x[xe + k + l4];
     let sf = x[xf + k + l4];
     {
-      var w0: vec4<f32>; var w1: vec4<f32>;
-      if (F16_WEIGHTS) {
-        let h = w[wi];
-        w0 = vec4<f32>(unpack2x16float(h.x), unpack2x16float(h.y));
-        w1 = vec4<f32>(unpack2x16float(h.z), unpack2x16float(h.w));
-      } else {
-        w0 = bitcast<vec4<f32>>(w[wi]);
-        w1 = bitcast<vec4<f32>>(w[wi + 1u]);
-      }
+      let wc = weights8(wi);
+      let w0 = wc.lo;
+      let w1 = wc.hi;
       wi = wi + wRow;
       let v0 = vec4<f32>(subgroupBroadcast(s0, 0u)); a00 = fma(v0, w0, a00); a01 = fma(v0, w1, a01);
       let v1 = vec4<f32>(subgroupBroadcast(s1, 0u)); a10 = fma(v1, w0, a10); a11 = fma(v1, w1, a11);
@@ -95,15 +89,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(subgroup_invocat
       let vf = vec4<f32>(subgroupBroadcast(sf, 0u)); af0 = fma(vf, w0, af0); af1 = fma(vf, w1, af1);
     }
     {
-      var w0: vec4<f32>; var w1: vec4<f32>;
-      if (F16_WEIGHTS) {
-        let h = w[wi];
-        w0 = vec4<f32>(unpack2x16float(h.x), unpack2x16float(h.y));
-        w1 = vec4<f32>(unpack2x16float(h.z), unpack2x16float(h.w));
-      } else {
-        w0 = bitcast<vec4<f32>>(w[wi]);
-        w1 = bitcast<vec4<f32>>(w[wi + 1u]);
-      }
+      let wc = weights8(wi);
+      let w0 = wc.lo;
+      let w1 = wc.hi;
       wi = wi + wRow;
       let v0 = vec4<f32>(subgroupBroadcast(s0, 1u)); a00 = fma(v0, w0, a00); a01 = fma(v0, w1, a01);
       let v1 = vec4<f32>(subgroupBroadcast(s1, 1u)); a10 = fma(v1, w0, a10); a11 = fma(v1, w1, a11);
@@ -123,15 +111,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(subgroup_invocat
       let vf = vec4<f32>(subgroupBroadcast(sf, 1u)); af0 = fma(vf, w0, af0); af1 = fma(vf, w1, af1);
     }
     {
-      var w0: vec4<f32>; var w1: vec4<f32>;
-      if (F16_WEIGHTS) {
-        let h = w[wi];
-        w0 = vec4<f32>(unpack2x16float(h.x), unpack2x16float(h.y));
-        w1 = vec4<f32>(unpack2x16float(h.z), unpack2x16float(h.w));
-      } else {
-        w0 = bitcast<vec4<f32>>(w[wi]);
-        w1 = bitcast<vec4<f32>>(w[wi + 1u]);
-      }
+      let wc = weights8(wi);
+      let w0 = wc.lo;
+      let w1 = wc.hi;
       wi = wi + wRow;
       let v0 = vec4<f32>(subgroupBroadcast(s0, 2u)); a00 = fma(v0, w0, a00); a01 = fma(v0, w1, a01);
       let v1 = vec4<f32>(subgroupBroadcast(s1, 2u)); a10 = fma(v1, w0, a10); a11 = fma(v1, w1, a11);
@@ -151,15 +133,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(subgroup_invocat
       let vf = vec4<f32>(subgroupBroadcast(sf, 2u)); af0 = fma(vf, w0, af0); af1 = fma(vf, w1, af1);
     }
     {
-      var w0: vec4<f32>; var w1: vec4<f32>;
-      if (F16_WEIGHTS) {
-        let h = w[wi];
-        w0 = vec4<f32>(unpack2x16float(h.x), unpack2x16float(h.y));
-        w1 = vec4<f32>(unpack2x16float(h.z), unpack2x16float(h.w));
-      } else {
-        w0 = bitcast<vec4<f32>>(w[wi]);
-        w1 = bitcast<vec4<f32>>(w[wi + 1u]);
-      }
+      let wc = weights8(wi);
+      let w0 = wc.lo;
+      let w1 = wc.hi;
       wi = wi + wRow;
       let v0 = vec4<f32>(subgroupBroadcast(s0, 3u)); a00 = fma(v0, w0, a00); a01 = fma(v0, w1, a01);
       let v1 = vec4<f32>(subgroupBroadcast(s1, 3u)); a10 = fma(v1, w0, a10); a11 = fma(v1, w1, a11);
@@ -180,15 +156,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(subgroup_invocat
     }
   }
   for (; k < p.K; k = k + 1u) {
-    var w0: vec4<f32>; var w1: vec4<f32>;
-    if (F16_WEIGHTS) {
-      let h = w[wi];
-      w0 = vec4<f32>(unpack2x16float(h.x), unpack2x16float(h.y));
-      w1 = vec4<f32>(unpack2x16float(h.z), unpack2x16float(h.w));
-    } else {
-      w0 = bitcast<vec4<f32>>(w[wi]);
-      w1 = bitcast<vec4<f32>>(w[wi + 1u]);
-    }
+    let wc = weights8(wi);
+    let w0 = wc.lo;
+    let w1 = wc.hi;
     wi = wi + wRow;
     let v0 = vec4<f32>(x[x0 + k]); a00 = fma(v0, w0, a00); a01 = fma(v0, w1, a01);
     let v1 = vec4<f32>(x[x1 + k]); a10 = fma(v1, w0, a10); a11 = fma(v1, w1, a11);
