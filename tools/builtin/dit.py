@@ -275,6 +275,13 @@ def linear_betas(num_timesteps=1000):
 
 def space_timesteps(num_timesteps, section_counts):
     if isinstance(section_counts, str):
+        if section_counts.startswith("ddim"):
+            # "ddimN": the fixed integer striding of the DDIM paper (as IDDPM respace.py)
+            desired_count = int(section_counts[len("ddim"):])
+            for i in range(1, num_timesteps):
+                if len(range(0, num_timesteps, i)) == desired_count:
+                    return set(range(0, num_timesteps, i))
+            raise ValueError(f"cannot create exactly {num_timesteps} steps with an integer stride")
         section_counts = [int(x) for x in section_counts.split(",")]
     size_per = num_timesteps // len(section_counts)
     extra = num_timesteps % len(section_counts)
@@ -394,7 +401,10 @@ class GaussianDiffusion:
     def model_t(self, t):
         return torch.from_numpy(self.timestep_map).to(t.device)[t]
 
-    def training_losses(self, model, x_start, t, model_kwargs, noise=None):
+    def training_losses(self, model, x_start, t, model_kwargs, noise=None, min_snr_gamma=None):
+        """min_snr_gamma: weight the eps MSE by min(SNR(t), gamma) / SNR(t) (Hang et al. 2023,
+        "Efficient Diffusion Training via Min-SNR Weighting Strategy", the eps-prediction form;
+        the VLB term that trains the variance keeps weight 1)."""
         if noise is None:
             noise = torch.randn_like(x_start)
         x_t = self.q_sample(x_start, t, noise)
@@ -409,7 +419,11 @@ class GaussianDiffusion:
         nll = -mean_flat(discretized_gaussian_log_likelihood(x_start, means=mean, log_scales=0.5 * log_var)) / np.log(2.0)
         vb = torch.where(t == 0, nll, kl)
         mse = mean_flat((noise - eps) ** 2)
-        return {"loss": mse + vb, "mse": mse, "vb": vb}
+        weighted = mse
+        if min_snr_gamma:
+            snr = torch.from_numpy(self.alphas_cumprod / (1.0 - self.alphas_cumprod)).to(t.device)[t].float()
+            weighted = mse * torch.clamp(snr, max=min_snr_gamma) / snr
+        return {"loss": weighted + vb, "mse": mse, "vb": vb}
 
     @torch.no_grad()
     def p_sample_loop(self, model_fn, shape, noise, clip_denoised=False, generator=None, step_noise=None,

@@ -42,7 +42,8 @@ def main():
         m = float(v.abs().max())
         if m > 60000:
             sys.exit(f"{k}: |w| max {m} does not fit float16")
-    meta = {"format": "pt", "model": "DiT", "dataset": "Noto Color Emoji 32x32 (SIL OFL 1.1)",
+    designs = ck["args"].get("designs", "noto")  # runs before the multi-design data set trained on Noto only
+    meta = {"format": "pt", "model": "DiT", "dataset": f"emoji 32x32, designs {designs} (tools/builtin/make_dataset.py)",
             "train_steps": ck["step"], "train_minutes": f"{ck['train_seconds'] / 60:.1f}", "weights": "EMA"}
     path = os.path.join(args.out, "dit-builtin.safetensors")
     st.save(path, tensors, meta)

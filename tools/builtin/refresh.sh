@@ -1,13 +1,17 @@
 #!/bin/sh
-# Re-export the built-in model from the latest training checkpoint and
-# regenerate the model card's figures. Safe to run while training continues
-# (the trainer replaces ckpt.pt atomically). Runs niced on one thread.
-#   sh tools/builtin/refresh.sh
+# Re-export the built-in model from the latest training checkpoint, measure it and
+# regenerate the model card with its figures. Safe to run while training continues
+# (the trainer replaces ckpt.pt atomically). Every step runs niced on one thread.
+#   NOTE="status line for the card" sh tools/builtin/refresh.sh
+# Steps: export (public/models/builtin/dit-builtin.safetensors, config.json, classes.json)
+#   -> loss.png -> samples.png -> eval_builtin.py on the exported weights, one line appended to
+#   tools/builtin/resume/metrics.jsonl (~2 min) -> MODEL_CARD.md (with the metrics table).
 set -e
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
 nice -n 19 $PY tools/builtin/export.py
 nice -n 19 $PY tools/builtin/plot_loss.py
-# samples come from the exported float16 file, i.e. exactly what ships
+# samples and metrics come from the exported float16 file, i.e. exactly what ships
 nice -n 19 $PY tools/builtin/sample.py --seeds 4 --cfg 1,4 --out public/models/builtin/samples.png
+nice -n 19 $PY tools/builtin/metrics_history.py
 nice -n 19 $PY tools/builtin/model_card.py --note "${NOTE:-}"

@@ -2,8 +2,11 @@
 """Train the built-in pixel-space DiT on the rendered emoji set (CPU, 1 thread).
 
 Model: tools/builtin/dit.py (official DiT models.py, official key names).
+Data: tools/data/emoji32.npz (make_dataset.py), the designs named by --designs; the others are
+held out for evaluation (eval_builtin.py).
 Loss: IDDPM training_losses with LossType.MSE + LEARNED_RANGE (mse on eps + VLB
-term on the variance with the mean detached), uniform t in [0, 1000).
+term on the variance with the mean detached), uniform t in [0, 1000), the eps MSE weighted by
+min-SNR-gamma (--min-snr-gamma, 5 as in Hang et al. 2023; 0 turns it off).
 Optimiser: AdamW (weight_decay 0 as in DiT), constant lr after a short warmup;
 EMA of the weights (the EMA is what export.py writes).
 
@@ -69,7 +72,10 @@ def main():
     ap.add_argument("--ckpt-every", type=float, default=3.0, help="minutes between checkpoints")
     ap.add_argument("--log-every", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=1,
+    ap.add_argument("--designs", default="noto,fluent-flat,fluent-color",
+                    help="designs trained on; the rest of the data set is held out")
+    ap.add_argument("--min-snr-gamma", type=float, default=5.0)
+    ap.add_argument("--threads", type=int, default=2,
                     help="torch threads; 2 under nice 19 soaks up idle cores without starving other work")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -79,10 +85,16 @@ def main():
     ckpt_path = os.path.join(args.run, "ckpt.pt")
 
     d = np.load(args.data)
-    images = torch.from_numpy(d["images"]).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)  # [-1, 1]
-    labels = torch.from_numpy(d["labels"]).long()
+    names = [str(x) for x in d["design_names"]]
+    want = args.designs.split(",")
+    unknown = [w for w in want if w not in names]
+    if unknown:
+        sys.exit(f"unknown design(s) {unknown}; the data set has {names}")
+    keep = np.isin(d["design"], [names.index(w) for w in want])
+    images = torch.from_numpy(d["images"][keep]).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)  # [-1, 1]
+    labels = torch.from_numpy(d["labels"][keep]).long()
     n = len(labels)
-    print(f"data: {n} images, {len(torch.unique(labels))} classes, {tuple(images.shape[1:])}", flush=True)
+    print(f"data: {n} images of {want}, {len(torch.unique(labels))} classes, {tuple(images.shape[1:])}", flush=True)
 
     cfg = model_config(args)
     torch.manual_seed(args.seed)
@@ -138,7 +150,7 @@ def main():
         lr = args.lr * min(1.0, (step + 1) / max(1, args.warmup))
         for g in opt.param_groups:
             g["lr"] = lr
-        terms = diffusion.training_losses(model, x, t, dict(y=y))
+        terms = diffusion.training_losses(model, x, t, dict(y=y), min_snr_gamma=args.min_snr_gamma)
         loss = terms["loss"].mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -155,7 +167,8 @@ def main():
             t_seg = now
             k = acc["n"]
             rec = dict(step=step, minutes=round(train_seconds / 60, 3), loss=acc["loss"] / k, mse=acc["mse"] / k,
-                       vb=acc["vb"] / k, lr=lr)
+                       vb=acc["vb"] / k, lr=lr, batch=args.batch, designs=args.designs,
+                       min_snr_gamma=args.min_snr_gamma)
             log.append(rec)
             ips = k * args.batch / max(1e-9, rec["minutes"] * 60 - (log[-2]["minutes"] * 60 if len(log) > 1 else 0))
             print(f"step {step:6d}  {rec['minutes']:7.1f} min  loss {rec['loss']:.4f}  mse {rec['mse']:.4f}  "
