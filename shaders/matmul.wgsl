@@ -6,7 +6,7 @@
 // past ROWS sit behind constant conditions that the compiler removes. More rows per invocation
 // means more FMAs per weight load (SwiftShader, measured: 16 rows ~1.5-2x faster than 4 at the
 // DiT-S/2 shapes) but more registers (real GPUs may prefer 4 or the shared-memory kernel): the
-// autotune picks (src/gpu/matmul-tuning.ts).
+// autotune picks (src/gpu/kernel-autotune.ts; choices in src/gpu/matmul-tiles.ts).
 // Rows past M are clamped on load and skipped on store; columns past N are computed from the
 // zero padding and skipped on store.
 

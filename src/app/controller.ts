@@ -2,29 +2,23 @@
  * Runs the engine for the UI: starts it, loads the selected model when needed, generates,
  * cancels, and recovers from failures (a failed engine is disposed and a fresh one is made on the
  * next Generate, so a lost device or a crashed worker never needs a page reload).
+ *
+ * Each run goes through the run machine (./run-machine.ts), whose state lives in the store: the
+ * controller reports what happens (loading, each step, the result, an error) with the run's id, and
+ * stops working for a run as soon as the machine says it is no longer the current one (a newer
+ * Generate superseded it, or it was cancelled). The engine and what it holds are the
+ * {@link EngineSession}'s.
  */
-import type { AdapterSummary, GenerateParams, ModelInfo } from '../worker/api';
+import type { GenerateParams, ModelInfo, ModelSpec } from '../engine/api';
 import { errorMessage, isAbortError, WebGpuUnavailableError, type Engine, type EngineFactory } from './engine-client';
-import {
-  createIdbGallery,
-  GALLERY_LIMIT,
-  newItemId,
-  thumbnailDataUrl,
-  type GalleryItem,
-  type GalleryStorage,
-} from './gallery';
-import {
-  classOutsideModel,
-  createStudioStore,
-  effectiveModel,
-  isBusy,
-  modelKey,
-  modelSpec,
-  paramsFromSettings,
-  shouldRegenerateOnRelease,
-  type StudioStore,
-  type UrlModel,
-} from './store';
+import { EngineSession } from './engine-session';
+import { createIdbGallery, GALLERY_LIMIT, newItemId, thumbnailDataUrl, type GalleryItem, type GalleryStorage } from './gallery';
+import { isCurrentRun } from './run-machine';
+import { classOutsideModel } from './state/classes';
+import { BUILTIN_MODEL_KEY, effectiveModel, modelKey, modelSpec, type UrlModel } from './state/model-choice';
+import { isBusy, shouldRegenerateOnRelease, type RunAction } from './state/run';
+import { paramsFromSettings } from './state/settings';
+import { createStudioStore, type StudioStore } from './store';
 
 export interface StudioOptions {
   /** Makes engines: `createWorkerEngine` in the app, a fake one in tests and `?engine=fake`. */
@@ -58,9 +52,10 @@ export interface Studio {
   controller: Controller;
 }
 
+/** The run is no longer the current one: stop quietly. */
 class Superseded extends Error {}
 
-/** The settings do not fit the loaded model: shown to the user; the engine and model are fine. */
+/** The settings do not fit (no files chosen, a class the model lacks): shown to the user; the engine and model are fine. */
 class SettingsError extends Error {}
 
 export function createStudio(options: StudioOptions): Studio {
@@ -69,100 +64,38 @@ export function createStudio(options: StudioOptions): Studio {
   const cancelTimeout = options.cancelTimeoutMs ?? 10_000;
   if (options.urlModel !== undefined) store.getState().applyUrlModel(options.urlModel);
 
-  let engine: Engine | null = null;
-  let initPromise: Promise<AdapterSummary> | null = null;
-  let broken = false;
-  let loaded: { key: string; info: ModelInfo } | null = null;
-  let loading: { key: string; promise: Promise<ModelInfo> } | null = null;
-  /** The engine's generate() in flight (settles after a cancel). */
-  let generating: Promise<unknown> | null = null;
-  /** Bumped by every generate/cancel: work for an older token is stale. */
-  let token = 0;
-  let disposed = false;
-  let startPromise: Promise<void> | null = null;
-
   const s = () => store.getState();
+  const session = new EngineSession(options.createEngine, {
+    ready: (adapter) => s().engineReady(adapter),
+    modelLoaded: (info) => s().modelLoaded(info),
+    forgotten: () => s().modelForgotten(),
+  });
+  const life = {
+    /** Set by dispose(): nothing is reported to the store afterwards. */
+    disposed: false,
+    /** The start in progress or done (cleared when the engine could not start, to try again). */
+    start: null as Promise<void> | null,
+  };
 
-  function replaceEngine() {
-    engine?.dispose();
-    engine = null;
-    initPromise = null;
-    loaded = null;
-    loading = null;
-    generating = null;
-    broken = false;
-    s().modelForgotten();
+  /** Reports a run event; false when the run machine rejects it. */
+  const report = (action: RunAction): boolean => !life.disposed && s().runEvent(action);
+  /** The run id of the run just started. */
+  const currentRun = () => s().run.machine.run;
+  const isCurrent = (run: number) => !life.disposed && isCurrentRun(s().run.machine, run);
+  const params = (): GenerateParams => paramsFromSettings(s().settings);
+  const needsLoad = () => !session.hasLoaded(modelKey(s()));
+
+  function selectedSpec(): ModelSpec {
+    const spec = modelSpec(s());
+    if (typeof spec === 'string') throw new SettingsError(spec);
+    return spec;
   }
 
-  async function ensureEngine(): Promise<Engine> {
-    if (engine && broken) replaceEngine();
-    if (!engine) {
-      engine = options.createEngine();
-      const e = engine;
-      initPromise = e.init();
-      initPromise.then(
-        (adapter) => {
-          if (engine === e) s().engineReady(adapter);
-        },
-        () => undefined,
-      );
-    }
-    const e = engine;
-    try {
-      await initPromise;
-    } catch (err) {
-      if (engine === e) broken = true;
-      throw err;
-    }
-    return e;
-  }
-
-  async function ensureModel(e: Engine, myToken: number): Promise<ModelInfo> {
-    const state = s();
-    const spec = modelSpec(state);
-    if (typeof spec === 'string') throw new Error(spec);
-    const key = modelKey(state);
-    if (loaded?.key === key) return loaded.info;
-    if (!loading || loading.key !== key) {
-      if (loading) await loading.promise.catch(() => undefined);
-      const promise = e.load(spec, (p) => {
-        if (myToken === token) s().runLoadProgress(p);
-      });
-      loading = { key, promise };
-      promise.then(
-        (info) => {
-          if (engine !== e) return;
-          loaded = { key, info };
-          if (loading?.promise === promise) loading = null;
-          s().modelLoaded(info, key);
-        },
-        () => {
-          if (loading?.promise === promise) loading = null;
-        },
-      );
-    }
-    return loading.promise;
-  }
-
-  /** Waits for a cancelled generate() to settle; replaces the engine if it does not in time. */
-  async function settlePrevious() {
-    if (!generating) return;
-    const prev = generating;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = await Promise.race([
-      prev.then(
-        () => false,
-        () => false,
-      ),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), cancelTimeout))),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) broken = true;
-    if (generating === prev) generating = null;
-  }
-
-  function needsLoad(): boolean {
-    return loaded?.key !== modelKey(s());
+  /** A failure of `run`: the engine is replaced next time unless only the settings were wrong. */
+  function failed(run: number, err: unknown) {
+    if (!(err instanceof SettingsError)) session.markBroken();
+    const msg = errorMessage(err);
+    report({ type: 'failed', run, message: err instanceof WebGpuUnavailableError ? `WebGPU is not available: ${msg}` : msg });
   }
 
   async function addToGallery(params: GenerateParams, info: ModelInfo, image: { width: number; height: number; rgba: Uint8ClampedArray }) {
@@ -181,78 +114,68 @@ export function createStudio(options: StudioOptions): Studio {
       await gallery.put(item);
       const items = await gallery.list();
       for (const old of items.slice(GALLERY_LIMIT)) await gallery.delete(old.id);
-      if (!disposed) s().setGallery(items.slice(0, GALLERY_LIMIT));
+      if (!life.disposed) s().setGallery(items.slice(0, GALLERY_LIMIT));
     } catch (e) {
       console.warn('Could not save to the gallery:', e);
     }
   }
 
   async function generate(): Promise<void> {
-    if (disposed) return;
-    const myToken = ++token;
+    if (life.disposed) return;
+    if (isBusy(s()) || session.generating) session.cancel();
+    report({ type: 'generate', params: params(), load: needsLoad() });
+    const run = currentRun();
     const check = () => {
-      if (myToken !== token || disposed) throw new Superseded();
+      if (!isCurrent(run)) throw new Superseded();
     };
-    const wasBusy = isBusy(s()) || generating !== null;
-    if (wasBusy) engine?.cancel();
-    s().runStarted(paramsFromSettings(s().settings), needsLoad());
     try {
-      await settlePrevious();
+      await session.settle(cancelTimeout);
       check();
-      const e = await ensureEngine();
+      const e = await session.ready();
       check();
-      if (needsLoad()) s().runStarted(paramsFromSettings(s().settings), true);
-      const info = await ensureModel(e, myToken);
+      if (needsLoad()) report({ type: 'loading', run, params: params() });
+      const info = await session.model(e, selectedSpec(), (progress) => report({ type: 'loadProgress', run, progress }));
       check();
       // Read the parameters after loading: the built-in model may have moved to a class it knows.
-      const params = paramsFromSettings(s().settings);
-      const outside = classOutsideModel(params.classId, info);
+      const p = params();
+      const outside = classOutsideModel(p.classId, info);
       if (outside) throw new SettingsError(outside);
-      s().runGenerating(params);
-      const run = e.generate(params, (u) => {
-        if (myToken === token) s().runStep(u);
-      });
-      generating = run;
-      const result = await run;
-      if (generating === run) generating = null;
+      report({ type: 'sample', run, params: p });
+      const result = await session.generate(e, p, (u) => report({ type: 'step', run, ...u }));
       check();
-      s().runFinished(result, effectiveModel(s()), info.name);
+      report({ type: 'finished', run, result, model: effectiveModel(s()), modelName: info.name });
       void addToGallery(result.params, info, result.image);
     } catch (err) {
-      if (err instanceof Superseded || myToken !== token || disposed) return;
-      if (isAbortError(err)) {
-        s().runCancelled();
-        return;
-      }
+      if (err instanceof Superseded || !isCurrent(run)) return;
+      if (isAbortError(err)) report({ type: 'aborted', run });
       // Anything else (device lost, out of memory, a crashed worker, a failed download): show it,
       // and start from a fresh engine next time.
-      if (!(err instanceof SettingsError)) broken = true;
-      generating = null;
-      const msg = errorMessage(err);
-      s().runFailed(err instanceof WebGpuUnavailableError ? `WebGPU is not available: ${msg}` : msg);
+      else failed(run, err);
     }
   }
 
   async function doStart(): Promise<void> {
     const items = await gallery.list().catch(() => [] as GalleryItem[]);
-    if (!disposed) s().setGallery(items.slice(0, GALLERY_LIMIT));
+    if (!life.disposed) s().setGallery(items.slice(0, GALLERY_LIMIT));
     s().engineStarting();
-    replaceEngine();
+    session.replace();
+    let e: Engine;
     try {
-      await ensureEngine();
+      e = await session.ready();
     } catch (err) {
-      replaceEngine();
-      startPromise = null;
-      if (!disposed) s().engineUnavailable(errorMessage(err));
+      session.replace();
+      life.start = null;
+      if (!life.disposed) s().engineUnavailable(errorMessage(err));
       return;
     }
     // The built-in model is small and offline: load it now so the class picker knows its classes.
-    if (modelKey(s()) === 'builtin' && engine) {
+    if (modelKey(s()) === BUILTIN_MODEL_KEY) {
       try {
-        await ensureModel(engine, token);
+        await session.model(e, { kind: 'builtin' });
       } catch (err) {
-        if (!isBusy(s())) s().runFailed(`Could not load the built-in model: ${errorMessage(err)}`);
-        broken = true;
+        // Shown unless a run is in progress (the run machine takes errors outside a run only at rest).
+        if (!life.disposed) s().runFailed(`Could not load the built-in model: ${errorMessage(err)}`);
+        session.markBroken();
       }
     }
   }
@@ -260,17 +183,16 @@ export function createStudio(options: StudioOptions): Studio {
   const controller: Controller = {
     start() {
       // Idempotent (React StrictMode runs effects twice); after a failure it tries again.
-      startPromise ??= doStart();
-      return startPromise;
+      life.start ??= doStart();
+      return life.start;
     },
 
     generate,
 
     cancel() {
       if (!isBusy(s())) return;
-      token++;
-      engine?.cancel();
-      s().runCancelled();
+      session.cancel();
+      report({ type: 'cancel' });
     },
 
     guidanceReleased() {
@@ -278,25 +200,20 @@ export function createStudio(options: StudioOptions): Studio {
     },
 
     async loadModel() {
-      if (isBusy(s())) return;
-      const myToken = ++token;
-      s().runStarted(paramsFromSettings(s().settings), true);
+      if (isBusy(s()) || !report({ type: 'loadModel', params: params() })) return;
+      const run = currentRun();
       try {
-        const e = await ensureEngine();
-        await ensureModel(e, myToken);
-        if (myToken !== token) return;
-        store.setState((st) => ({ run: { ...st.run, status: st.run.result ? 'done' : 'idle', loadProgress: null, progress: 0 } }));
+        const e = await session.ready();
+        await session.model(e, selectedSpec(), (progress) => report({ type: 'loadProgress', run, progress }));
+        if (isCurrent(run)) report({ type: 'loaded', run });
       } catch (err) {
-        if (myToken !== token) return;
-        broken = true;
-        s().runFailed(errorMessage(err));
+        if (isCurrent(run)) failed(run, err);
       }
     },
 
     async clearCache() {
       try {
-        const e = await ensureEngine();
-        await e.clearCache();
+        await session.clearCache();
         s().modelCacheCleared();
       } catch (err) {
         s().runFailed(`Could not clear the cache: ${errorMessage(err)}`);
@@ -314,10 +231,8 @@ export function createStudio(options: StudioOptions): Studio {
     },
 
     dispose() {
-      disposed = true;
-      token++;
-      engine?.dispose();
-      engine = null;
+      life.disposed = true;
+      session.dispose();
     },
   };
 

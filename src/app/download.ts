@@ -1,8 +1,8 @@
 /** "Download PNG": the final image with its parameters in PNG text chunks. */
-import type { Frame } from '../worker/api';
+import type { Frame } from '../engine/api';
 import { className, shortClassName } from '../data/imagenet';
 import { encodePng } from './png';
-import type { FinishedRun } from './store';
+import type { FinishedRun } from './state/run';
 
 /** The text chunks written into downloaded PNGs. */
 export function pngTextFor(run: FinishedRun): Record<string, string> {

@@ -14,7 +14,7 @@ import type {
   ModelInfo,
   ModelSpec,
   StepUpdate,
-} from '../worker/api';
+} from '../engine/api';
 
 /** An engine as the app uses it: the worker API plus a way to free it. */
 export interface Engine extends EngineApi {

@@ -12,7 +12,9 @@ import type {
   ModelInfo,
   ModelSpec,
   StepUpdate,
-} from '../worker/api';
+} from '../engine/api';
+import { modelIdentity } from '../engine/model-identity';
+import { hubLicense } from '../model/hub-models';
 import type { Engine } from './engine-client';
 
 export interface FakeEngineOptions {
@@ -166,7 +168,7 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
       }
       if (spec.kind === 'builtin') {
         model = {
-          id: 'builtin',
+          id: modelIdentity(spec),
           name: 'Built-in demo model (fake)',
           imageSize: builtinSize,
           numClasses: 1000,
@@ -176,7 +178,7 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
         };
         return model;
       }
-      const key = JSON.stringify(spec.kind === 'files' ? { kind: 'files' } : spec);
+      const key = modelIdentity(spec);
       const fromCache = cache.has(key);
       const repo = spec.kind === 'hub' ? spec.repo : spec.kind === 'urls' ? spec.transformerUrl : 'local files';
       const size = /512/.test(repo) ? 512 : 256;
@@ -206,11 +208,11 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
       }
       cache.add(key);
       model = {
-        id: spec.kind === 'hub' ? `${spec.repo}@${spec.revision ?? 'main'}` : spec.kind,
+        id: key,
         name: spec.kind === 'hub' ? `${spec.repo} (fake)` : `DiT-XL/2 ${size} (fake, ${spec.kind})`,
         imageSize: size,
         numClasses: options.numClasses ?? 1000,
-        license: 'CC-BY-NC-4.0',
+        license: spec.kind === 'hub' ? hubLicense(spec.hubUrl, spec.repo) : 'CC-BY-NC-4.0',
         cached: fromCache,
       };
       return model;
@@ -261,7 +263,7 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
     async clearCache(): Promise<void> {
       calls.push({ method: 'clearCache' });
       cache.clear();
-      if (model && model.id !== 'builtin') model = { ...model, cached: false };
+      if (model && model.id !== modelIdentity({ kind: 'builtin' })) model = { ...model, cached: false };
     },
 
     dispose(): void {

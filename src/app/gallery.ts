@@ -2,7 +2,7 @@
  * The gallery of past results: small PNG thumbnails plus the parameters that made them, kept in
  * IndexedDB (an in-memory list where IndexedDB is missing or refuses, e.g. some private modes).
  */
-import type { Frame, GenerateParams } from '../worker/api';
+import type { Frame, GenerateParams } from '../engine/api';
 import { encodePng } from './png';
 
 /** Which model made an image, enough to select it again. */

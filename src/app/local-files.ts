@@ -3,7 +3,7 @@
  * weights, the VAE weights and their config.json files (a diffusers folder such as
  * facebook/DiT-XL-2-256 has transformer/ and vae/ subfolders, each with both).
  */
-import type { LocalFiles } from './store';
+import type { LocalFiles } from './state/model-choice';
 
 export interface PathedFile {
   file: File;

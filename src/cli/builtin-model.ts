@@ -1,9 +1,9 @@
 /** The built-in model's files, shipped in public/models/builtin/ (the app serves the same files). */
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { className } from '../data/imagenet.ts';
+import { BUILTIN_DIR } from '../host/browser-host.ts';
 
-export const BUILTIN_DIR = fileURLToPath(new URL('../../public/models/builtin/', import.meta.url));
+export { BUILTIN_DIR };
 export const BUILTIN_WEIGHTS = `${BUILTIN_DIR}dit-builtin.safetensors`;
 export const BUILTIN_CONFIG = `${BUILTIN_DIR}config.json`;
 export const BUILTIN_CLASSES = `${BUILTIN_DIR}classes.json`;

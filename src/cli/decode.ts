@@ -29,8 +29,8 @@ export async function decodeCommand(argv: string[], startHost: () => Promise<Bro
 
   const host = await startHost();
   try {
-    const id = await host.call<string>('loadVae', host.serveFile(weightsPath), config);
-    const result = await host.call<Record<string, { shape: number[]; data: Float32Array }>>('vaeDecode', id, z, {
+    const id = await host.api.engine.loadVae(host.serveFile(weightsPath), config);
+    const result = await host.api.engine.vaeDecode(id, z, {
       tileRows: tile, intermediates: a.flags.has('intermediates'),
     });
     writeTensors(output, result);

@@ -27,8 +27,8 @@ export async function forwardCommand(argv: string[], startHost: () => Promise<Br
 
   const host = await startHost();
   try {
-    const id = await host.call<string>('loadDit', host.serveFile(weightsPath), config);
-    const result = await host.call<Record<string, { shape: number[]; data: Float32Array }>>('ditForward', id, x, t, y, {
+    const id = await host.api.engine.loadDit(host.serveFile(weightsPath), config);
+    const result = await host.api.engine.ditForward(id, x, t, y, {
       cfgScale: cfg, cfgChannels: channels === 'all' ? 'all' : 3, intermediates: a.flags.has('intermediates'),
     });
     writeTensors(output, result);

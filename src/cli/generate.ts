@@ -6,14 +6,16 @@
  */
 import { encodePng } from '../app/png.ts';
 import { className, resolveClass } from '../data/imagenet.ts';
+import type { ModelSpec } from '../engine/api.ts';
 import type { BrowserHost } from '../host/browser-host.ts';
+import { classLabelError } from '../model/class-label.ts';
 import { parseDitConfig } from '../model/config.ts';
-import type { DitSampleRequest } from '../worker/headless-engine.ts';
-import type { NoiseSpec } from '../worker/noise-source.ts';
-import type { HostTensorF32 } from '../worker/tensors.ts';
+import { ditRepoForSize } from '../model/hub-models.ts';
 import { parseVaeConfig } from '../model/vae-config.ts';
+import type { NoiseSpec } from '../sampling/noise-source.ts';
+import { bytesSource } from '../weights/source.ts';
 import { numberOption, parseArgs, type ParsedArgs, UsageError } from './args.ts';
-import { BUILTIN_CONFIG, BUILTIN_WEIGHTS, builtinClasses } from './builtin-model.ts';
+import { BUILTIN_CONFIG, builtinClasses } from './builtin-model.ts';
 import { readJson, writeFileAtomic } from './files.ts';
 import { hubModelFiles, localModelFiles } from './model-files.ts';
 import { progressPrinter } from './progress.ts';
@@ -24,34 +26,25 @@ export const GENERATE_OPTIONS = {
   flags: ['quiet', 'list-classes', 'verbose'],
 };
 
-/** Pixels in [-1, 1] (NCHW, batch 1) → RGBA8 with round(255 · clamp(x/2 + 0.5, 0, 1)). */
-export function imageToRgba(image: Float32Array, height: number, width: number): Uint8Array {
-  const plane = height * width;
-  const rgba = new Uint8Array(plane * 4);
-  for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) rgba[i * 4 + c] = Math.round(255 * Math.min(1, Math.max(0, image[c * plane + i] / 2 + 0.5)));
-    rgba[i * 4 + 3] = 255;
-  }
-  return rgba;
-}
-
 interface Prepared {
   modelName: string;
-  /** Loads the model into the host's engine; returns what the sampling and decoding calls need. */
-  load(host: BrowserHost): Promise<{ ditId: string; vaeId: string | null; scaling: number }>;
+  /** The engine's model spec, with the files served by this host. */
+  spec(host: BrowserHost): ModelSpec;
   numClasses: number;
   known: number[] | null;
   inChannels: number;
   inputSize: number;
 }
 
-async function prepareBuiltin(): Promise<Prepared> {
+function prepareBuiltin(): Prepared {
   const config = parseDitConfig(readJson(BUILTIN_CONFIG, 'built-in config'));
   return {
     modelName: 'builtin', numClasses: config.num_classes, known: builtinClasses().map((c) => c.id), inChannels: config.in_channels, inputSize: config.input_size,
-    load: async (host) => ({ ditId: await host.call<string>('loadDit', host.serveFile(BUILTIN_WEIGHTS), config), vaeId: null, scaling: 1 }),
+    spec: () => ({ kind: 'builtin' }),
   };
 }
+
+const json = (value: unknown, name: string) => bytesSource(new TextEncoder().encode(JSON.stringify(value)), name);
 
 async function prepareHub(a: ParsedArgs): Promise<Prepared> {
   const size = numberOption(a, 'size', 256);
@@ -64,17 +57,19 @@ async function prepareHub(a: ParsedArgs): Promise<Prepared> {
   const files = transformer && vae
     ? await localModelFiles(transformer, vae)
     : await hubModelFiles({
-      hubUrl: a.values.get('hub-url'), repo: a.values.get('repo') ?? `facebook/DiT-XL-2-${size}`, revision: a.values.get('revision'),
+      hubUrl: a.values.get('hub-url'), repo: a.values.get('repo') ?? ditRepoForSize(size), revision: a.values.get('revision'),
       cacheDir: a.values.get('cache-dir'), onProgress: progressPrinter(a.flags.has('quiet')),
     });
   const vaeConfig = parseVaeConfig(files.vaeConfig);
   if (vaeConfig.latent_channels !== files.config.in_channels) throw new Error(`the VAE takes ${vaeConfig.latent_channels}-channel latents, the transformer makes ${files.config.in_channels}`);
   return {
     modelName: files.name, numClasses: files.config.num_classes, known: null, inChannels: files.config.in_channels, inputSize: files.config.input_size,
-    load: async (host) => ({
-      ditId: await host.call<string>('loadDit', host.serveSource(files.transformer), files.config, { f16: dtype === 'f16' }),
-      vaeId: await host.call<string>('loadVae', host.serveSource(files.vae), files.vaeConfig),
-      scaling: vaeConfig.scaling_factor,
+    // The files are on this machine (downloaded and verified, or local): the page reads them
+    // from this host and keeps no copy in the browser's cache.
+    spec: (host) => ({
+      kind: 'urls', name: files.name, dtype, cache: false,
+      transformerUrl: host.serveSource(files.transformer), transformerConfigUrl: host.serveSource(json(files.config, 'transformer config')),
+      vaeUrl: host.serveSource(files.vae), vaeConfigUrl: host.serveSource(json(files.vaeConfig, 'VAE config')),
     }),
   };
 }
@@ -104,7 +99,8 @@ export async function generateCommand(argv: string[], startHost: () => Promise<B
   const prepared = model === 'builtin' ? await prepareBuiltin() : await prepareHub(a);
   const classId = resolveClass(classArg, null);
   if (classId === null) throw new UsageError(`unknown class "${classArg}": give an ImageNet id (0-999) or name`);
-  if (classId >= prepared.numClasses) throw new UsageError(`class ${classId} is out of range: this model has ${prepared.numClasses} classes`);
+  const outside = classLabelError(classId, prepared.numClasses);
+  if (outside) throw new UsageError(outside);
   if (prepared.known && !prepared.known.includes(classId)) throw new UsageError(`the built-in model does not know class ${classId} (${className(classId)}); run --list-classes`);
   if ('z' in noise) {
     const want = [1, prepared.inChannels, prepared.inputSize, prepared.inputSize];
@@ -112,19 +108,16 @@ export async function generateCommand(argv: string[], startHost: () => Promise<B
   }
 
   const host = await startHost();
-  let image: HostTensorF32;
+  let image: { width: number; height: number; rgba: Uint8ClampedArray };
   try {
-    const { ditId, vaeId, scaling } = await prepared.load(host);
-    const req: DitSampleRequest = { labels: Int32Array.of(classId), respacing: String(steps), sampler, cfgScale, noise };
-    const latent = (await host.call<{ final: HostTensorF32 }>('ditSample', ditId, req)).final;
-    image = vaeId
-      ? (await host.call<Record<string, HostTensorF32>>('vaeDecode', vaeId, { shape: latent.shape, data: latent.data.map((v) => v / scaling) })).sample
-      : latent;
+    // The same load and generate as the app's worker.
+    await host.api.engine.load(prepared.spec(host));
+    const params = { classId, cfgScale, steps, sampler, seed };
+    image = (await host.api.engine.generate(params, undefined, 'z' in noise ? noise : undefined)).image;
   } finally {
     await host.close();
   }
-  const [, , H, W] = image.shape;
-  const png = await encodePng({ width: W, height: H, rgba: imageToRgba(image.data, H, W) }, {
+  const png = await encodePng(image, {
     'dit:class_id': String(classId), 'dit:class_name': className(classId), 'dit:cfg': String(cfgScale),
     'dit:steps': String(steps), 'dit:sampler': sampler, 'dit:seed': a.values.has('noise') ? 'noise file' : String(seed), 'dit:model': prepared.modelName,
   }, { alpha: false });

@@ -1,22 +1,12 @@
 /** The `dit` command line: a thin host over the same engine worker the app uses. */
 import { BrowserHost } from '../host/browser-host.ts';
 import { UsageError } from './args.ts';
+import { COMMAND_HELP, USAGE } from './help.ts';
 import { decodeCommand } from './decode.ts';
 import { forwardCommand } from './forward.ts';
 import { generateCommand } from './generate.ts';
 import { sampleCommand } from './sample.ts';
 import { scheduleCommand } from './schedule.ts';
-
-const USAGE = `usage: dit <command> [options]
-
-commands:
-  forward   run the DiT forward on given inputs       (--weights --config --inputs --output [--cfg S] [--cfg-channels 3|all] [--intermediates])
-  sample    sample latents with DDPM / DDIM / DPM++   (--weights --config --labels --respacing --sampler --cfg (--noise|--seed) --output)
-  schedule  print a respaced diffusion schedule       (--respacing STR)
-  decode    decode latents with the SD VAE            (--weights --config --inputs --output [--tile N] [--intermediates])
-  generate  class → PNG, end to end                   (--class ID_OR_NAME ... --output OUT.png)
-
-common options: --chromium PATH (or $DIT_CHROMIUM; default /usr/bin/chromium), --verbose`;
 
 function hostStarter(argv: string[]): () => Promise<BrowserHost> {
   const i = argv.indexOf('--chromium');
@@ -26,6 +16,10 @@ function hostStarter(argv: string[]): () => Promise<BrowserHost> {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && COMMAND_HELP[command] && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(`${COMMAND_HELP[command]}\n`);
+    return 0;
+  }
   try {
     switch (command) {
       case 'forward':

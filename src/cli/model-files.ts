@@ -4,14 +4,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { resolveHubModel } from '../engine/model-sources.ts';
 import { ditConfigFromJson } from '../model/hub-config.ts';
 import type { DitConfig } from '../model/config.ts';
-import { DEFAULT_HUB_URL, defaultRevisions } from '../weights/hub.ts';
+import { DEFAULT_HUB_URL } from '../model/hub-models.ts';
 import { openFileSource } from '../weights/node-file-source.ts';
 import { NodeStore } from '../weights/node-store.ts';
-import { loadHubJson, loadHubWeights } from '../weights/remote-files.ts';
 import type { ByteSource } from '../weights/source.ts';
-import type { LoadProgress } from '../worker/api.ts';
+import type { LoadProgress } from '../engine/api.ts';
 
 export interface GenerateModelFiles {
   name: string;
@@ -31,12 +31,9 @@ export interface HubChoice {
 
 export async function hubModelFiles(o: HubChoice): Promise<GenerateModelFiles> {
   const store = new NodeStore(o.cacheDir);
-  const opts = { hub: o.hubUrl ?? DEFAULT_HUB_URL, repo: o.repo, revision: o.revision, store, onProgress: o.onProgress };
-  const transformer = await loadHubWeights(opts, 'transformer');
-  const revision = transformer.location?.revision ?? o.revision ?? defaultRevisions(o.repo)[0];
-  const config = ditConfigFromJson(await loadHubJson(opts, revision, 'transformer/config.json'));
-  const vae = await loadHubWeights({ ...opts, revision }, 'vae');
-  const vaeConfig = await loadHubJson(opts, revision, 'vae/config.json');
+  const { transformer, revision, config, vae, vaeConfig } = await resolveHubModel({
+    hub: o.hubUrl ?? DEFAULT_HUB_URL, repo: o.repo, revision: o.revision, store, onProgress: o.onProgress,
+  });
   if (transformer.cacheError) process.stderr.write(`warning: not cached: ${transformer.cacheError.message}\n`);
   return { name: `${o.repo}@${revision}`, transformer: transformer.source, config, vae: vae.source, vaeConfig };
 }

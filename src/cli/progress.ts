@@ -1,5 +1,5 @@
 /** A download progress bar on stderr: only on a terminal, and never with --quiet. */
-import type { LoadProgress } from '../worker/api.ts';
+import type { LoadProgress } from '../engine/api.ts';
 
 const mb = (n: number) => (n / 2 ** 20).toFixed(1);
 

@@ -2,21 +2,20 @@
  * `dit sample --weights W --config C --labels 3,7 --respacing STR --sampler ddpm|ddim|dpm++ --cfg S
  *             [--cfg-channels 3|all] (--noise N.safetensors | --seed K) --output OUT.safetensors`
  */
+import { classLabelError } from '../model/class-label.ts';
 import { parseDitConfig } from '../model/config.ts';
 import type { BrowserHost } from '../host/browser-host.ts';
 import { SpacedDiffusion } from '../sampling/schedule.ts';
-import type { GpuSamplerKind } from '../sampling/step-coefficients.ts';
-import type { DitSampleRequest } from '../worker/headless-engine.ts';
-import type { NoiseSpec } from '../worker/noise-source.ts';
-import type { HostTensorF32 } from '../worker/tensors.ts';
+import { isSamplerKind, SAMPLER_KINDS, type SamplerKind } from '../sampling/sampler-kind.ts';
+import type { DitSampleRequest } from '../engine/engine.ts';
+import type { NoiseSpec } from '../sampling/noise-source.ts';
+import type { HostTensorF32 } from '../gpu/host-tensor.ts';
 import { numberOption, parseArgs, required, UsageError } from './args.ts';
 import { checkWeightsFile, readJson, readSafetensors, writeTensors } from './files.ts';
 
-export const SAMPLERS: GpuSamplerKind[] = ['ddpm', 'ddim', 'dpm++'];
-
-export function parseSampler(name: string): GpuSamplerKind {
-  if (!SAMPLERS.includes(name as GpuSamplerKind)) throw new UsageError(`unknown sampler "${name}" (expected ddpm, ddim or dpm++)`);
-  return name as GpuSamplerKind;
+export function parseSampler(name: string): SamplerKind {
+  if (!isSamplerKind(name)) throw new UsageError(`unknown sampler "${name}" (expected ${SAMPLER_KINDS.join(', ')})`);
+  return name;
 }
 
 export function parseLabels(text: string, numClasses: number): Int32Array {
@@ -24,7 +23,8 @@ export function parseLabels(text: string, numClasses: number): Int32Array {
   return Int32Array.from(labels, (s) => {
     const n = Number(s);
     if (s === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`--labels must be comma-separated class ids, got "${text}"`);
-    if (n >= numClasses) throw new UsageError(`label ${n} is out of range: this model has ${numClasses} classes (0..${numClasses - 1})`);
+    const error = classLabelError(n, numClasses);
+    if (error) throw new UsageError(error);
     return n;
   });
 }
@@ -68,12 +68,12 @@ export async function sampleCommand(argv: string[], startHost: () => Promise<Bro
 
   const host = await startHost();
   try {
-    const id = await host.call<string>('loadDit', host.serveFile(weightsPath), config);
+    const id = await host.api.engine.loadDit(host.serveFile(weightsPath), config);
     const req: DitSampleRequest = {
       labels, respacing, sampler, cfgScale, cfgChannels: channels === 'all' ? 'all' : 3, eta: numberOption(a, 'eta'), noise, keepSamples: true,
     };
-    const result = await host.call<{ final: HostTensorF32; samples: HostTensorF32 }>('ditSample', id, req);
-    writeTensors(output, { final: result.final, samples: result.samples });
+    const result = await host.api.engine.ditSample(id, req);
+    writeTensors(output, { final: result.final, samples: result.samples! });
   } finally {
     await host.close();
   }

@@ -3,13 +3,15 @@
  * tests all talk to the same worker through this interface.
  */
 
-export type SamplerName = 'ddpm' | 'ddim' | 'dpm++';
+import type { SamplerKind } from '../sampling/sampler-kind.ts';
+
+export type { SamplerKind };
 
 /** Which model to load. */
 export type ModelSpec =
   | { kind: 'builtin' }
   | { kind: 'hub'; hubUrl: string; repo: string; revision?: string; dtype?: 'f32' | 'f16' }
-  | { kind: 'urls'; transformerUrl: string; transformerConfigUrl?: string; vaeUrl?: string; vaeConfigUrl?: string; dtype?: 'f32' | 'f16' }
+  | { kind: 'urls'; transformerUrl: string; transformerConfigUrl?: string; vaeUrl?: string; vaeConfigUrl?: string; dtype?: 'f32' | 'f16'; name?: string; cache?: boolean }
   | { kind: 'files'; transformer: Blob; transformerConfig?: Blob; vae?: Blob; vaeConfig?: Blob; dtype?: 'f32' | 'f16' };
 
 export interface AdapterSummary {
@@ -42,7 +44,7 @@ export interface GenerateParams {
   classId: number;
   cfgScale: number;
   steps: number;
-  sampler: SamplerName;
+  sampler: SamplerKind;
   seed: number;
 }
 

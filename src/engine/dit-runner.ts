@@ -7,9 +7,10 @@ import type { PipelineCache } from '../gpu/kernel.ts';
 import * as ops from '../gpu/ops.ts';
 import { Program } from '../gpu/program.ts';
 import { type Allocator, readTensor, type Tensor, writeTensor } from '../gpu/tensor.ts';
+import { checkClassLabels } from '../model/class-label.ts';
 import { numTokens, outChannels, type DitConfig } from '../model/config.ts';
 import { allocateActivations, type Captures, type DitActivations, type DitWeights, recordDitForward } from '../model/dit.ts';
-import type { HostTensorF32 } from './tensors.ts';
+import type { HostTensorF32 } from '../gpu/host-tensor.ts';
 
 export interface ForwardInputs {
   x: HostTensorF32; // [N, C, H, W]
@@ -74,9 +75,7 @@ export class DitRunner {
     }
     if (inp.t.length !== N) throw new Error(`t has ${inp.t.length} values, expected ${N}`);
     if (inp.y.length !== N) throw new Error(`y has ${inp.y.length} values, expected ${N}`);
-    inp.y.forEach((label) => {
-      if (label < 0 || label > c.num_classes) throw new Error(`label ${label} is outside 0..${c.num_classes} (num_classes ${c.num_classes}; ${c.num_classes} is the null class)`);
-    });
+    checkClassLabels(inp.y, c.num_classes, { allowNull: true });
     return N;
   }
 

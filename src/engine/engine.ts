@@ -1,25 +1,49 @@
 /**
- * The engine behind the app's worker (EngineApi): loads a model (the built-in one, a Hub repo,
- * URLs or local files), generates an image for a class with a live preview per step, decodes the
- * final latent with the VAE, cancels, and turns every failure into an Error with a message.
+ * The one engine, behind every host: the app's worker, and the headless worker that the command
+ * line, the tests and the benchmarks drive. It owns the GPU device, loads models (the built-in
+ * one, a Hub repo, URLs or local files), generates images, and offers the reference entry points
+ * (`dit forward`, `sample`, `decode`) on models loaded by URL. Every failure is an Error whose
+ * message names the problem.
  */
 import { transfer } from 'comlink';
+import type { HostTensorF32 } from '../gpu/host-tensor.ts';
+import { tileName } from '../gpu/matmul-tiles.ts';
+import { type DitConfig, parseDitConfig } from '../model/config.ts';
+import { SampleRunner } from '../sampling/gpu-sampler.ts';
+import { initialNoise, type NoiseSpec, stepNoiseProvider } from '../sampling/noise-source.ts';
+import type { SamplerKind } from '../sampling/sampler-kind.ts';
 import { isQuotaError, type WeightsStore } from '../weights/cache.ts';
 import { openIdbStore } from '../weights/idb-store.ts';
 import { openOpfsStore, opfsAvailable } from '../weights/opfs-store.ts';
-import type { AdapterSummary, EngineApi, Frame, GenerateParams, GenerateResult, LoadProgress, ModelInfo, ModelSpec, StepUpdate } from './api.ts';
-import type { DitRunner } from './dit-runner.ts';
-import { FrameMaker } from './frames.ts';
+import type { AdapterSummary, EngineApi, GenerateParams, GenerateResult, LoadProgress, ModelInfo, ModelSpec, StepUpdate } from './api.ts';
+import type { DitRunner, ForwardOptions } from './dit-runner.ts';
+import { generateImage } from './generate.ts';
 import { adapterSummary, createGpuContext, type GpuContext } from './gpu-context.ts';
-import { loadDit, loadVae } from './model-loader.ts';
+import { urlSource } from '../weights/http-source.ts';
+import { type DitLoadOptions, loadDit, loadVae } from './model-loader.ts';
+import { modelIdentity } from './model-identity.ts';
 import { resolveModelFiles } from './model-sources.ts';
-import { initialNoise, stepNoiseProvider } from './noise-source.ts';
-import { SampleRunner } from './sample-runner.ts';
-import { readTensor } from '../gpu/tensor.ts';
-import type { VaeRunner } from './vae-runner.ts';
+import { loadKernelChoices, tuningKey } from './tuning-store.ts';
+import type { DecodedImage, VaeDecodeOptions, VaeRunner } from './vae-runner.ts';
+
+/** A sampling run of a model loaded by URL (`dit sample`). */
+export interface DitSampleRequest {
+  labels: Int32Array;
+  respacing: string;
+  sampler: SamplerKind;
+  cfgScale: number;
+  cfgChannels?: 3 | 'all';
+  eta?: number;
+  noise: NoiseSpec;
+  keepSamples?: boolean;
+}
+
+export interface KernelChoices {
+  matmul: Record<string, string>;
+  attention: Record<string, number>;
+}
 
 interface LoadedModel {
-  key: string;
   info: ModelInfo;
   dit: DitRunner;
   vae: VaeRunner | null;
@@ -31,14 +55,25 @@ function abortError(): Error {
   return e;
 }
 
-export class AppEngine implements EngineApi {
+export class Engine implements EngineApi {
   private ctx: GpuContext | null = null;
+  /** The model `load` chose, which `generate` runs. */
   private model: LoadedModel | null = null;
+  /** Models loaded by URL for the reference entry points, by id. */
+  private readonly dits = new Map<string, DitRunner>();
+  private readonly vaes = new Map<string, VaeRunner>();
   private abort: AbortController | null = null;
   private store: Promise<WeightsStore | null> | null = null;
 
   /** `builtinBase`: the URL folder holding the built-in model's files. */
   constructor(private readonly builtinBase: string) {}
+
+  /** For code running in the worker beside the engine (the tests' kernel lab, the benchmarks). */
+  readonly local = {
+    context: (): Promise<GpuContext> => this.context(),
+    dit: (id: string): DitRunner => this.dit(id),
+    vae: (id: string): VaeRunner => this.vae(id),
+  };
 
   private async context(): Promise<GpuContext> {
     if (this.ctx?.gpu.lostReason) this.ctx = null; // a lost device: start over with a new one
@@ -66,24 +101,28 @@ export class AppEngine implements EngineApi {
   }
 
   async load(spec: ModelSpec, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
-    const key = JSON.stringify(spec.kind === 'files' ? { kind: 'files', name: (spec.transformer as File).name, size: spec.transformer.size } : spec);
-    if (this.model?.key === key) return this.model.info;
+    const id = modelIdentity(spec);
+    if (this.model?.info.id === id) return this.model.info;
     const ctx = await this.context();
     this.abort?.abort();
     const abort = new AbortController();
     this.abort = abort;
     try {
-      const store = spec.kind === 'hub' || spec.kind === 'urls' ? await this.cache() : null;
+      const cached = spec.kind === 'hub' || (spec.kind === 'urls' && spec.cache !== false);
+      const store = cached ? await this.cache() : null;
       const progress = onProgress ? async (p: LoadProgress) => { await onProgress({ ...p, etaSeconds: Number.isFinite(p.etaSeconds) ? p.etaSeconds : 0 }); } : undefined;
       const files = await resolveModelFiles(spec, { builtinBase: this.builtinBase, store, onProgress: progress, signal: abort.signal });
       const f16 = spec.kind !== 'builtin' && spec.dtype === 'f16';
-      this.release();
+      this.model = null;
+      ctx.alloc.freeAll(); // one model at a time: free the previous one's GPU memory first
+      this.dits.clear();
+      this.vaes.clear();
       const dit = await loadDit(ctx, files.transformer, files.config, { f16, signal: abort.signal });
       const vae = files.vae ? await loadVae(ctx, files.vae.weights, files.vae.config, abort.signal) : null;
       if (!vae && files.config.in_channels !== 3) throw new Error(`this model denoises ${files.config.in_channels}-channel latents and needs a VAE to make an image`);
       const scale = vae ? 2 ** (vae.config.block_out_channels.length - 1) : 1;
       const info: ModelInfo = {
-        id: key,
+        id,
         name: files.name,
         imageSize: files.config.input_size * scale,
         numClasses: files.config.num_classes,
@@ -91,7 +130,7 @@ export class AppEngine implements EngineApi {
         license: files.license,
         cached: files.cached,
       };
-      this.model = { key, info, dit, vae };
+      this.model = { info, dit, vae };
       return info;
     } catch (e) {
       if (abort.signal.aborted) throw abortError();
@@ -102,69 +141,31 @@ export class AppEngine implements EngineApi {
     }
   }
 
-  /** Frees the loaded model's GPU memory. */
-  private release(): void {
-    this.model = null;
-    this.ctx?.alloc.freeAll();
-  }
-
-  async generate(params: GenerateParams, onStep?: (s: StepUpdate) => void): Promise<GenerateResult> {
+  /**
+   * Generates one image with the loaded model. `noise` replaces the seed's noise (`z`, and
+   * `step_noise` for DDPM) where a host injects it, as `dit generate --noise`.
+   */
+  async generate(params: GenerateParams, onStep?: (s: StepUpdate) => void, noise?: NoiseSpec): Promise<GenerateResult> {
     const model = this.model;
     if (!model) throw new Error('no model is loaded');
     const ctx = await this.context();
-    const c = model.dit.config;
-    if (!Number.isInteger(params.classId) || params.classId < 0 || params.classId >= c.num_classes) throw new Error(`class ${params.classId} is outside 0..${c.num_classes - 1}`);
-    if (!Number.isInteger(params.steps) || params.steps < 1 || params.steps > 1000) throw new Error(`steps must be 1..1000, got ${params.steps}`);
     this.abort?.abort();
     const abort = new AbortController();
     this.abort = abort;
-    const latentSize = c.in_channels * c.input_size ** 2;
-    const noise = { seed: params.seed };
     const t0 = performance.now();
-    const runner = new SampleRunner(ctx.gpu, ctx.alloc, ctx.pipelines, model.dit.weights);
-    const shape: [number, number, number, number] = [1, c.in_channels, c.input_size, c.input_size];
-    const isLatent = model.vae !== null;
-    let preview: FrameMaker | null = null;
-    let finalPixels: Frame | null = null;
-    let finalLatent: Float32Array | null = null;
     try {
-      await runner.sample({
-        labels: Int32Array.of(params.classId), z: initialNoise(noise, latentSize), respacing: String(params.steps), sampler: params.sampler,
-        cfgScale: params.cfgScale, stepNoise: stepNoiseProvider(noise, latentSize, 1),
-        signal: abort.signal,
-        onStep: async (k, total, x0, sample) => {
-          preview ??= new FrameMaker(ctx.gpu, ctx.alloc, ctx.pipelines, x0, shape, isLatent);
-          if (k === total - 1) {
-            // The runner frees its buffers when it returns: take the final sample now.
-            if (isLatent) finalLatent = (await readTensor(ctx.gpu, sample)).slice(0, latentSize);
-            else {
-              const last = new FrameMaker(ctx.gpu, ctx.alloc, ctx.pipelines, sample, shape, false);
-              finalPixels = await last.frame();
-              last.destroy();
-            }
-          }
-          if (!onStep) return;
-          const frame = await preview.frame();
-          const seconds = (performance.now() - t0) / 1000;
-          await onStep(transfer({ step: k + 1, total, preview: frame, stepsPerSecond: (k + 1) / seconds }, [frame.rgba.buffer]));
-        },
+      const image = await generateImage(ctx, model, params, {
+        noise, signal: abort.signal,
+        onStep: onStep && (async (step, total, preview) => {
+          const stepsPerSecond = step / ((performance.now() - t0) / 1000);
+          await onStep(transfer({ step, total, preview, stepsPerSecond }, [preview.rgba.buffer]));
+        }),
       });
-      let image = finalPixels as Frame | null;
-      const latent = finalLatent as Float32Array | null;
-      if (model.vae && latent) {
-        if (abort.signal.aborted) throw abortError();
-        const scaling = model.vae.config.scaling_factor;
-        const z = { shape: [...shape], data: latent.map((v) => v / scaling) };
-        const [decoded] = await model.vae.decodeToImages(z);
-        image = { width: decoded.width, height: decoded.height, rgba: decoded.rgba };
-      }
-      if (!image) throw new Error('sampling finished without a final image');
       return transfer({ image, params, modelId: model.info.id, elapsedMs: performance.now() - t0 }, [image.rgba.buffer]);
     } catch (e) {
       if (abort.signal.aborted || (e as Error).name === 'AbortError') throw abortError();
       throw e;
     } finally {
-      (preview as FrameMaker | null)?.destroy();
       if (this.abort === abort) this.abort = null;
     }
   }
@@ -176,5 +177,88 @@ export class AppEngine implements EngineApi {
   async clearCache(): Promise<void> {
     const store = await this.cache();
     await store?.clear();
+  }
+
+  // ------------------------------------------------- reference entry points (models by URL)
+
+  /** Loads DiT weights (safetensors or PyTorch zip; official or diffusers layout) and returns a model id. */
+  async loadDit(weightsUrl: string, config: DitConfig, opts: DitLoadOptions = {}): Promise<string> {
+    const ctx = await this.context();
+    const runner = await loadDit(ctx, await urlSource(weightsUrl), parseDitConfig(config), opts);
+    const id = `dit-${this.dits.size}`;
+    this.dits.set(id, runner);
+    return id;
+  }
+
+  /** Loads SD-VAE decoder weights (diffusers, legacy diffusers or original LDM names) and returns a model id. */
+  async loadVae(weightsUrl: string, config: unknown): Promise<string> {
+    const ctx = await this.context();
+    const runner = await loadVae(ctx, await urlSource(weightsUrl), config);
+    const id = `vae-${this.vaes.size}`;
+    this.vaes.set(id, runner);
+    return id;
+  }
+
+  async ditForward(modelId: string, x: HostTensorF32, t: Float32Array, y: Int32Array, opts: ForwardOptions): Promise<Record<string, HostTensorF32>> {
+    return this.dit(modelId).forward({ x, t, y }, opts);
+  }
+
+  /** The sampling loop on the GPU; returns the conditional half's final latent and, if asked, every step's. */
+  async ditSample(modelId: string, req: DitSampleRequest): Promise<{ final: HostTensorF32; samples?: HostTensorF32 }> {
+    const runner = this.dit(modelId);
+    const ctx = await this.context();
+    const c = runner.config;
+    const B = req.labels.length;
+    const latent = c.in_channels * c.input_size ** 2;
+    const sampler = new SampleRunner(ctx.gpu, ctx.alloc, ctx.pipelines, runner.weights);
+    const result = await sampler.sample({
+      labels: req.labels, z: initialNoise(req.noise, B * latent), respacing: req.respacing, sampler: req.sampler, cfgScale: req.cfgScale,
+      cfgChannels: req.cfgChannels, eta: req.eta, stepNoise: stepNoiseProvider(req.noise, latent, B), keepSamples: req.keepSamples,
+    });
+    const shape = [B, c.in_channels, c.input_size, c.input_size];
+    return { final: { shape, data: result.final }, samples: result.samples ? { shape: [result.steps, ...shape], data: result.samples } : undefined };
+  }
+
+  /** decode(z) = decoder(post_quant_conv(z)); z is the latent already divided by the scaling factor. */
+  async vaeDecode(id: string, z: HostTensorF32, opts: VaeDecodeOptions = {}): Promise<Record<string, HostTensorF32>> {
+    return this.vae(id).decode(z, opts);
+  }
+
+  /** decode(z) as one RGBA8 image per sample. */
+  async vaeDecodeImages(id: string, z: HostTensorF32, opts: VaeDecodeOptions = {}): Promise<DecodedImage[]> {
+    return this.vae(id).decodeToImages(z, opts);
+  }
+
+  // ------------------------------------------------------------------------ diagnostics
+
+  /** Live and peak bytes of the engine's allocator; `resetPeak` restarts the peak from what is live. */
+  async memoryStats(resetPeak = false): Promise<{ liveBytes: number; peakBytes: number }> {
+    const { alloc } = await this.context();
+    if (resetPeak) alloc.peakBytes = alloc.liveBytes;
+    return { liveBytes: alloc.liveBytes, peakBytes: alloc.peakBytes };
+  }
+
+  /** The autotune's choices so far, by shape: the matmul tile and attention queries per invocation. */
+  async kernelChoices(): Promise<KernelChoices> {
+    const p = (await this.context()).pipelines;
+    return { matmul: Object.fromEntries(Object.entries(p.matmulTiles.toJSON()).map(([k, t]) => [k, tileName(t)])), attention: p.attentionTiles.toJSON() };
+  }
+
+  /** The same, as saved for this adapter (IndexedDB); null when nothing is saved. */
+  async savedKernelChoices(): Promise<KernelChoices | null> {
+    const saved = await loadKernelChoices(tuningKey((await this.context()).gpu));
+    return saved && { matmul: Object.fromEntries(Object.entries(saved.matmul ?? {}).map(([k, t]) => [k, tileName(t)])), attention: saved.attention ?? {} };
+  }
+
+  private dit(id: string): DitRunner {
+    const runner = this.dits.get(id);
+    if (!runner) throw new Error(`no model "${id}" is loaded`);
+    return runner;
+  }
+
+  private vae(id: string): VaeRunner {
+    const runner = this.vaes.get(id);
+    if (!runner) throw new Error(`no VAE "${id}" is loaded`);
+    return runner;
   }
 }

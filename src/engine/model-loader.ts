@@ -6,7 +6,6 @@ import { checked } from '../gpu/device.ts';
 import type { DitConfig } from '../model/config.ts';
 import { uploadDitWeights } from '../model/dit.ts';
 import { indexedSource } from '../model/safetensors-source.ts';
-import { httpSource, probeUrl } from '../weights/http-source.ts';
 import { openWeights } from '../weights/open-weights.ts';
 import type { ByteSource } from '../weights/source.ts';
 import { parseVaeConfig } from '../model/vae-config.ts';
@@ -15,11 +14,6 @@ import { DitRunner } from './dit-runner.ts';
 import { ditKernelShapes, tuneKernels } from './kernel-tuning.ts';
 import { VaeRunner } from './vae-runner.ts';
 import type { GpuContext } from './gpu-context.ts';
-
-/** A URL (with Range support, or read front to back without) as a ByteSource. */
-export async function urlSource(url: string, signal?: AbortSignal): Promise<ByteSource> {
-  return httpSource(await probeUrl(url, { signal }), { signal });
-}
 
 export interface DitLoadOptions {
   f16?: boolean;

@@ -6,12 +6,12 @@
 import { ditConfigFromJson } from '../model/hub-config.ts';
 import type { DitConfig } from '../model/config.ts';
 import { WeightsError } from '../weights/errors.ts';
-import { defaultRevisions } from '../weights/hub.ts';
-import { loadHubJson, loadHubWeights, loadUrlFile } from '../weights/remote-files.ts';
+import { hubLicense, hubRevisions } from '../model/hub-models.ts';
+import { type HubModelOptions, type LoadedFile, loadHubJson, loadHubWeights, loadUrlFile } from '../weights/remote-files.ts';
 import { blobSource, type ByteSource } from '../weights/source.ts';
 import type { WeightsStore } from '../weights/cache.ts';
 import type { LoadProgress, ModelSpec } from './api.ts';
-import { urlSource } from './model-loader.ts';
+import { urlSource } from '../weights/http-source.ts';
 
 export interface ModelFiles {
   name: string;
@@ -33,11 +33,29 @@ export interface SourceOptions {
   signal?: AbortSignal;
 }
 
-const DIT_LICENSE = 'DiT-XL/2 weights: CC-BY-NC 4.0 (facebookresearch/DiT); SD-VAE: MIT (stabilityai)';
+export interface HubModelFiles {
+  transformer: LoadedFile;
+  /** The revision the weights were found at; the configs come from the same one. */
+  revision: string;
+  config: DitConfig;
+  vae: LoadedFile;
+  vaeConfig: unknown;
+}
 
-/** The license line of a Hub repo: DiT-XL/2's own, or a pointer to the repo's model card. */
-const hubLicense = (hub: string, repo: string): string =>
-  /^facebook\/DiT-XL-2-(256|512)$/.test(repo) ? DIT_LICENSE : `see the model card at ${hub.replace(/\/$/, '')}/${repo}`;
+/**
+ * A diffusers-layout Hub repo (transformer/ and vae/): the weights from the cache or downloaded
+ * into `store`, the configs from the revision the weights were found at. The app's worker (browser
+ * cache) and `dit generate` (a cache directory) both load Hub models through this.
+ */
+export async function resolveHubModel(opts: HubModelOptions & { hub: string }): Promise<HubModelFiles> {
+  const o = { ...opts, revisions: opts.revisions ?? hubRevisions(opts.repo) };
+  const transformer = await loadHubWeights(o, 'transformer');
+  const revision = transformer.location?.revision ?? o.revision ?? o.revisions[0];
+  const config = ditConfigFromJson(await loadHubJson(o, revision, 'transformer/config.json'));
+  const vae = await loadHubWeights({ ...o, revision }, 'vae');
+  const vaeConfig = await loadHubJson(o, revision, 'vae/config.json');
+  return { transformer, revision, config, vae, vaeConfig };
+}
 
 async function json(url: string, what: string): Promise<unknown> {
   const res = await fetch(url);
@@ -68,19 +86,14 @@ export async function resolveModelFiles(spec: ModelSpec, o: SourceOptions): Prom
         transformer: await urlSource(`${base}dit-builtin.safetensors`, o.signal),
         config: ditConfigFromJson(await json(`${base}config.json`, 'built-in config')),
         knownClasses: known,
-        license: 'Trained by DiT Studio on Noto Color Emoji (SIL OFL 1.1); weights MIT',
+        license: 'Trained by DiT Studio on emoji designs: Noto Color Emoji (Google, SIL OFL 1.1), Microsoft Fluent Emoji (MIT); weights MIT',
         cached: true,
       };
     }
     case 'hub': {
-      const http = { signal: o.signal, store: o.store ?? undefined, onProgress: o.onProgress };
-      const opts = { ...http, hub: spec.hubUrl, repo: spec.repo, revision: spec.revision };
-      const transformer = await loadHubWeights(opts, 'transformer');
-      // Configs come from the revision the weights were found at.
-      const revision = transformer.location?.revision ?? spec.revision ?? defaultRevisions(spec.repo)[0];
-      const config = ditConfigFromJson(await loadHubJson(opts, revision, 'transformer/config.json'));
-      const vae = await loadHubWeights({ ...opts, revision }, 'vae');
-      const vaeConfig = await loadHubJson(opts, revision, 'vae/config.json');
+      const { transformer, config, vae, vaeConfig } = await resolveHubModel({
+        signal: o.signal, store: o.store ?? undefined, onProgress: o.onProgress, hub: spec.hubUrl, repo: spec.repo, revision: spec.revision,
+      });
       const warning = transformer.cacheError ?? vae.cacheError;
       return {
         name: spec.repo,
@@ -99,7 +112,7 @@ export async function resolveModelFiles(spec: ModelSpec, o: SourceOptions): Prom
       const vae = spec.vaeUrl ? await loadUrlFile(spec.vaeUrl, http) : undefined;
       if (vae && !spec.vaeConfigUrl) throw new Error('a VAE config URL is needed with a VAE URL');
       return {
-        name: spec.transformerUrl.split('/').slice(-3).join('/'),
+        name: spec.name ?? spec.transformerUrl.split('/').slice(-3).join('/'),
         transformer: transformer.source,
         config: ditConfigFromJson(await json(spec.transformerConfigUrl, 'transformer config')),
         vae: vae ? { weights: vae.source, config: await json(spec.vaeConfigUrl!, 'VAE config') } : undefined,

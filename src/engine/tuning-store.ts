@@ -3,10 +3,14 @@
  * skips the timing. The key includes a hash of the tuned kernels' source: editing a kernel
  * invalidates its old timings. Storage that is unavailable or full only costs a re-tune.
  */
+// Every shader whose variants the autotune times (tests/unit/engine/tuning-store.test.ts checks
+// that each matmul / attention shader the kernel wrappers use is here).
+import attentionWgsl from '../../shaders/attention.wgsl';
 import attentionVec4Wgsl from '../../shaders/attention_vec4.wgsl';
 import matmulWgsl from '../../shaders/matmul.wgsl';
 import matmulCommonWgsl from '../../shaders/matmul_common.wgsl';
 import matmulSharedWgsl from '../../shaders/matmul_shared.wgsl';
+import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl';
 import type { Gpu } from '../gpu/device.ts';
 import type { MatmulTile } from '../gpu/matmul-tiles.ts';
 
@@ -24,9 +28,11 @@ function fnv1a(text: string): string {
   return (h >>> 0).toString(16);
 }
 
+const TUNED_SHADERS = [matmulCommonWgsl, matmulWgsl, matmulSharedWgsl, matmulSubgroupWgsl, attentionWgsl, attentionVec4Wgsl];
+
 export function tuningKey(gpu: Gpu): string {
   const a = gpu.adapterInfo;
-  return `${a.vendor}|${a.architecture}|${a.description}|kernels ${fnv1a(matmulCommonWgsl + matmulWgsl + matmulSharedWgsl + attentionVec4Wgsl)}`;
+  return `${a.vendor}|${a.architecture}|${a.description}|kernels ${fnv1a(TUNED_SHADERS.join('\n'))}`;
 }
 
 function open(): Promise<IDBDatabase | null> {

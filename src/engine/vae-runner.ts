@@ -14,7 +14,7 @@ import { type Capture, recordVaeDecode } from '../model/vae.ts';
 import { allocateVaeActivations, freeVaeActivations, type VaeActivations } from '../model/vae-activations.ts';
 import { planVaeDecode, type VaePlan } from '../model/vae-bands.ts';
 import type { VaeWeights } from '../model/vae-weights.ts';
-import type { HostTensorF32 } from './tensors.ts';
+import type { HostTensorF32 } from '../gpu/host-tensor.ts';
 
 export interface VaeDecodeOptions {
   /** Latent rows per band (×2 at each upsampling level); default: as few bands as the limits allow. */

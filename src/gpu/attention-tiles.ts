@@ -2,9 +2,16 @@
  * How many query rows one invocation of the vec4 attention kernel (shaders/attention_vec4.wgsl)
  * owns, per attention shape, on this device: more rows reuse every key/value load (SwiftShader
  * wants 8), fewer keep registers free (real GPUs). Measured by the autotune
- * (gpu/kernel-autotune.ts) and kept here.
+ * (kernel-autotune.ts), held with the device's other choices (kernel-choices.ts).
  */
-import type { AttentionShape } from './ops.ts';
+
+/** The shape of a multi-head attention (ops.ts `attention`). */
+export interface AttentionShape {
+  batch: number;
+  tokens: number;
+  heads: number;
+  headDim: number;
+}
 
 export const ATTENTION_QUERIES: readonly number[] = [1, 2, 4, 8];
 

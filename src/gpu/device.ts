@@ -28,17 +28,40 @@ export class GpuError extends Error {
   }
 }
 
-export async function createGpu(): Promise<Gpu> {
+/** How long one adapter or device request may take before it is asked again. */
+export const GPU_REQUEST_TIMEOUT_MS = 20_000;
+
+/**
+ * A WebGPU request that sometimes never settles (seen with Chromium's SwiftShader adapter on a
+ * loaded machine: the page stayed at "Starting GPU…" while a second request answered at once):
+ * wait `timeoutMs` (GPU_REQUEST_TIMEOUT_MS), then ask again, at most `attempts` times.
+ */
+async function answered<T>(what: string, request: () => Promise<T>, timeoutMs: number, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+    try {
+      const result = await Promise.race([request(), timeout]);
+      if (result !== 'timeout') return result;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (attempt === attempts) throw new GpuError('unavailable', `WebGPU did not answer ${what} within ${timeoutMs / 1000} s, ${attempts} times`);
+  }
+}
+
+export async function createGpu(opts: { requestTimeoutMs?: number } = {}): Promise<Gpu> {
+  const timeoutMs = opts.requestTimeoutMs ?? GPU_REQUEST_TIMEOUT_MS;
   const nav = (globalThis as { navigator?: Navigator }).navigator;
   if (!nav?.gpu) {
     throw new GpuError('unavailable', 'WebGPU is not available in this browser (navigator.gpu is missing)');
   }
-  const adapter = await nav.gpu.requestAdapter({ powerPreference: 'high-performance' });
+  const adapter = await answered('requestAdapter', () => nav.gpu.requestAdapter({ powerPreference: 'high-performance' }), timeoutMs);
   if (!adapter) throw new GpuError('unavailable', 'WebGPU is present but no GPU adapter was found');
   const want: GPUFeatureName[] = ['shader-f16', 'subgroups', 'timestamp-query'];
   const requiredFeatures = want.filter((f) => adapter.features.has(f));
   const L = adapter.limits;
-  const device = await adapter.requestDevice({
+  const descriptor: GPUDeviceDescriptor = {
     requiredFeatures,
     requiredLimits: {
       maxStorageBufferBindingSize: L.maxStorageBufferBindingSize,
@@ -50,7 +73,13 @@ export async function createGpu(): Promise<Gpu> {
       maxComputeWorkgroupSizeY: L.maxComputeWorkgroupSizeY,
       maxComputeWorkgroupsPerDimension: L.maxComputeWorkgroupsPerDimension,
     },
-  });
+  };
+  // An adapter hands out one device: after a request that never answered, ask a fresh adapter.
+  let attempt = 0;
+  const device = await answered('requestDevice', async () => {
+    const from = attempt++ === 0 ? adapter : (await nav.gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? adapter;
+    return from.requestDevice(descriptor);
+  }, timeoutMs);
   const info = adapter.info;
   const gpu: Gpu = {
     device,

@@ -8,5 +8,3 @@ export interface HostTensorI32 {
   shape: number[];
   data: Int32Array;
 }
-
-export const shapeSize = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);

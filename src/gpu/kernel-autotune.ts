@@ -1,18 +1,18 @@
 /**
  * The autotune: for each shape a model uses, time every candidate kernel on this device and keep
- * the fastest in the pipeline cache (MatmulTiles, AttentionTiles), so the programs recorded
- * afterwards use it. Once per shape per device (worker/tuning-store.ts persists the choices);
- * a few seconds on SwiftShader for DiT-S/2, milliseconds on a GPU.
+ * the fastest in the device's kernel choices (kernel-choices.ts: MatmulTiles, AttentionTiles), so
+ * the programs recorded afterwards use it. Once per shape per device (engine/tuning-store.ts
+ * persists the choices); a few seconds on SwiftShader for DiT-S/2, milliseconds on a GPU.
  *
  * Candidates are timed in interleaved rounds (minimum per candidate), so a burst of load on a
  * shared machine does not favour whichever ran first; candidates far behind after the first
  * round are dropped.
  */
-import { ATTENTION_QUERIES, AttentionTiles, attentionKey } from './attention-tiles.ts';
+import { ATTENTION_QUERIES, type AttentionShape, AttentionTiles, attentionKey } from './attention-tiles.ts';
 import { checked, type Gpu } from './device.ts';
 import type { PipelineCache } from './kernel.ts';
 import { MATMUL_TILES, type MatmulShape, shapeKey, tileName } from './matmul-tiles.ts';
-import { type AttentionShape, attention, linear, uploadLinear } from './ops.ts';
+import { attention, linear, uploadLinear } from './ops.ts';
 import { Program } from './program.ts';
 import { Allocator } from './tensor.ts';
 

@@ -6,17 +6,25 @@
  * true constants (the length of a function-scope array, such as an attention head's accumulator).
  */
 import type { Gpu } from './device.ts';
-import { AttentionTiles } from './attention-tiles.ts';
-import { MatmulTiles } from './matmul-tiles.ts';
+import { KernelChoices } from './kernel-choices.ts';
+import type { ParamsLayout } from './params.ts';
 
-export interface KernelSpec {
-  /** Shader file name, for labels and error messages. */
+export interface KernelSpec<L extends ParamsLayout = ParamsLayout> {
+  /** Shader file name (in shaders/), for labels and error messages. */
   name: string;
   source: string;
+  /** The layout of the shader's uniform `struct Params` (params.ts). */
+  params: L;
   entryPoint?: string;
   defines?: Record<string, number>;
   constants?: Record<string, number>;
 }
+
+/**
+ * A kernel as its wrapper declares it, the Params layout's field names and types kept literal:
+ * `kernelSpec({ name: 'add.wgsl', source, params: { count: 'u32', rowWidth: 'u32' } })`.
+ */
+export const kernelSpec = <const L extends ParamsLayout>(spec: KernelSpec<L>): KernelSpec<L> => spec;
 
 export function applyDefines(source: string, defines: Record<string, number>): string {
   let out = source;
@@ -33,11 +41,21 @@ export function applyDefines(source: string, defines: Record<string, number>): s
 export class PipelineCache {
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
-  /** Per-shape kernel choices for this device (set by the autotune, gpu/kernel-autotune.ts). */
-  readonly matmulTiles = new MatmulTiles();
-  readonly attentionTiles = new AttentionTiles();
 
-  constructor(private readonly gpu: Gpu) {}
+  constructor(
+    private readonly gpu: Gpu,
+    /** This device's per-shape kernel choices (kernel-choices.ts), set by the autotune. */
+    readonly choices = new KernelChoices(),
+  ) {}
+
+  /** The choices' tables, as the wrappers (ops.ts), the autotune and the engine read them. */
+  get matmulTiles(): KernelChoices['matmulTiles'] {
+    return this.choices.matmulTiles;
+  }
+
+  get attentionTiles(): KernelChoices['attentionTiles'] {
+    return this.choices.attentionTiles;
+  }
 
   get(spec: KernelSpec): GPUComputePipeline {
     const key = `${spec.name}|${spec.entryPoint ?? 'main'}|${JSON.stringify(spec.defines ?? {})}|${JSON.stringify(spec.constants ?? {})}`;

@@ -4,9 +4,9 @@
  * The register-tiled kernel (shaders/matmul.wgsl) with 4, 8 or 16 rows per invocation, the
  * workgroup-shared one (shaders/matmul_shared.wgsl), or, where the adapter offers subgroups, the
  * register-tiled one sharing x loads across a subgroup (shaders/matmul_subgroup.wgsl). Which is
- * fastest depends on the adapter
- * (SwiftShader, a CPU, wants many rows per invocation; real GPUs often want shared tiles), so
- * the choice is measured per shape by the autotune (matmul-autotune.ts) and kept here.
+ * fastest depends on the adapter (SwiftShader, a CPU, wants many rows per invocation; real GPUs
+ * often want shared tiles), so the choice is measured per shape by the autotune
+ * (kernel-autotune.ts) and kept here, with the device's other choices (kernel-choices.ts).
  */
 export type MatmulTile = { kernel: 'registers'; rows: 4 | 8 | 16 } | { kernel: 'shared' } | { kernel: 'subgroup' };
 
@@ -52,7 +52,7 @@ export class MatmulTiles {
     this.chosen.set(shapeKey(s), tile);
   }
 
-  /** The choices, to persist (tuning-store.ts) and restore. */
+  /** The choices, to persist (engine/tuning-store.ts) and restore. */
   toJSON(): Record<string, MatmulTile> {
     return Object.fromEntries(this.chosen);
   }

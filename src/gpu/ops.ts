@@ -1,6 +1,8 @@
 /**
- * One recording function per WGSL kernel: each checks shapes, packs the kernel's Params and
- * appends a dispatch to a Program. Nothing here knows about DiT; the model composes these.
+ * One recording function per WGSL kernel: each checks shapes, gives the kernel's Params by name
+ * and appends a dispatch to a Program. Each kernel's spec (shader and Params layout) is exported
+ * beside its wrapper, for tests/unit/gpu/kernel-params.test.ts. Nothing here knows about DiT;
+ * the model composes these.
  */
 import addWgsl from '../../shaders/add.wgsl';
 import attentionWgsl from '../../shaders/attention.wgsl';
@@ -18,13 +20,15 @@ import samplerStepWgsl from '../../shaders/sampler_step.wgsl';
 import siluWgsl from '../../shaders/silu.wgsl';
 import timestepEmbeddingWgsl from '../../shaders/timestep_embedding.wgsl';
 import unpatchifyWgsl from '../../shaders/unpatchify.wgsl';
-import { packHalves } from './half.ts';
-import type { MatmulTile } from './matmul-tiles.ts';
+import type { AttentionShape } from './attention-tiles.ts';
 import { expect, grid1d, MAX_GROUPS } from './dispatch-shape.ts';
-import { f32 } from './params.ts';
-export { timestepFrequencies } from './sinusoid.ts';
+import { packHalves } from './half.ts';
+import { kernelSpec } from './kernel.ts';
+import type { MatmulTile } from './matmul-tiles.ts';
 import type { Program } from './program.ts';
 import type { Allocator, Tensor } from './tensor.ts';
+export { timestepFrequencies } from './sinusoid.ts';
+export type { AttentionShape } from './attention-tiles.ts';
 
 // ---------------------------------------------------------------- linear layers
 
@@ -77,9 +81,16 @@ export interface MatmulOptions {
   tile?: MatmulTile;
 }
 
-const MATMUL_REGISTERS = matmulCommonWgsl + matmulWgsl;
-const MATMUL_SHARED = matmulCommonWgsl + matmulSharedWgsl;
-const MATMUL_SUBGROUP = `enable subgroups;\n${matmulCommonWgsl}${matmulSubgroupWgsl}`;
+/** Params of the three matmul kernels (declared in shaders/matmul_common.wgsl). */
+const MATMUL_PARAMS = {
+  M: 'u32', N: 'u32', K: 'u32', Np: 'u32',
+  xStride: 'u32', yStride: 'u32',
+  auxStride: 'u32', auxOffset: 'u32', auxRowDiv: 'u32', auxRowMod: 'u32',
+  yOffset: 'u32',
+} as const;
+export const MATMUL_REGISTERS_KERNEL = kernelSpec({ name: 'matmul.wgsl', source: matmulCommonWgsl + matmulWgsl, params: MATMUL_PARAMS });
+export const MATMUL_SHARED_KERNEL = kernelSpec({ name: 'matmul_shared.wgsl', source: matmulCommonWgsl + matmulSharedWgsl, params: MATMUL_PARAMS });
+export const MATMUL_SUBGROUP_KERNEL = kernelSpec({ name: 'matmul_subgroup.wgsl', source: `enable subgroups;\n${matmulCommonWgsl}${matmulSubgroupWgsl}`, params: MATMUL_PARAMS });
 
 /** y[M, out] = epilogue(x[M, in] · Wᵀ + b). */
 export function linear(prog: Program, x: Tensor, lw: LinearWeight, y: Tensor, M: number, opts: MatmulOptions = {}): void {
@@ -93,30 +104,37 @@ export function linear(prog: Program, x: Tensor, lw: LinearWeight, y: Tensor, M:
   const needsAux = epilogue === 'gatedResidual' || epilogue === 'addTable';
   expect(!needsAux || !!opts.aux, `linear: epilogue ${epilogue} needs an aux tensor`);
   const aux = opts.aux ?? lw.bias;
-  const params = [M, N, K, lw.paddedOut, K, yStride, opts.auxStride ?? N, opts.auxOffset ?? 0, opts.auxRowDiv ?? 1, opts.auxRowMod ?? 0xffffffff, yOffset];
+  const params = {
+    M, N, K, Np: lw.paddedOut, xStride: K, yStride,
+    auxStride: opts.auxStride ?? N, auxOffset: opts.auxOffset ?? 0, auxRowDiv: opts.auxRowDiv ?? 1, auxRowMod: opts.auxRowMod ?? 0xffffffff,
+    yOffset,
+  };
   const buffers = [x, lw.wt, lw.bias, aux, y];
   const constants = { EPILOGUE: Epilogue[epilogue], F16_WEIGHTS: lw.f16 ? 1 : 0 };
   const tile = opts.tile ?? prog.pipelines.matmulTiles.forShape({ M, K, N, f16: lw.f16 });
   const work = 2 * M * N * K;
   if (tile.kernel === 'subgroup') {
     expect(prog.gpu.features.subgroups, 'linear: the subgroup matmul needs the subgroups feature');
-    prog.dispatch({ name: 'matmul_subgroup.wgsl', source: MATMUL_SUBGROUP, constants }, params, buffers, [Math.ceil(lw.paddedOut / 512), Math.ceil(M / 16)], work);
+    prog.dispatch({ ...MATMUL_SUBGROUP_KERNEL, constants }, params, buffers, [Math.ceil(lw.paddedOut / 512), Math.ceil(M / 16)], work);
   } else if (tile.kernel === 'shared') {
-    prog.dispatch({ name: 'matmul_shared.wgsl', source: MATMUL_SHARED, constants }, params, buffers, [Math.ceil(lw.paddedOut / 64), Math.ceil(M / 64)], work);
+    prog.dispatch({ ...MATMUL_SHARED_KERNEL, constants }, params, buffers, [Math.ceil(lw.paddedOut / 64), Math.ceil(M / 64)], work);
   } else {
     const rows = tile.rows;
-    prog.dispatch({ name: 'matmul.wgsl', source: MATMUL_REGISTERS, constants: { ...constants, ROWS: rows } }, params, buffers, [Math.ceil(lw.paddedOut / 64), Math.ceil(M / (8 * rows))], work);
+    prog.dispatch({ ...MATMUL_REGISTERS_KERNEL, constants: { ...constants, ROWS: rows } }, params, buffers, [Math.ceil(lw.paddedOut / 64), Math.ceil(M / (8 * rows))], work);
   }
 }
 
 // ---------------------------------------------------------------- attention and norms
 
-export interface AttentionShape {
-  batch: number;
-  tokens: number;
-  heads: number;
-  headDim: number;
-}
+export const ATTENTION_KERNEL = kernelSpec({
+  name: 'attention.wgsl', source: attentionWgsl,
+  params: { T: 'u32', H: 'u32', rowStride: 'u32', outStride: 'u32', qOffset: 'u32', kOffset: 'u32', vOffset: 'u32', scale: 'f32' },
+});
+
+export const ATTENTION_VEC4_KERNEL = kernelSpec({
+  name: 'attention_vec4.wgsl', source: attentionVec4Wgsl,
+  params: { T: 'u32', H: 'u32', rowStride4: 'u32', outStride4: 'u32', qOffset4: 'u32', kOffset4: 'u32', vOffset4: 'u32', scale: 'f32' },
+});
 
 /**
  * o[B*T, H*hd] = softmax(q kᵀ / √hd) v per head, from a fused qkv buffer [B*T, 3*H*hd].
@@ -126,20 +144,29 @@ export function attention(prog: Program, qkv: Tensor, o: Tensor, s: AttentionSha
   const D = s.heads * s.headDim;
   expect(qkv.size >= s.batch * s.tokens * 3 * D, `attention: ${qkv.label} is too small for ${s.batch}x${s.tokens}x${3 * D}`);
   expect(o.size >= s.batch * s.tokens * D, `attention: ${o.label} is too small`);
-  const scale = f32(1 / Math.sqrt(s.headDim));
+  const scale = 1 / Math.sqrt(s.headDim);
   const work = 4 * s.batch * s.tokens ** 2 * D; // q kᵀ and the weighted sum of v
   if (s.headDim % 4 === 0) {
     // vec4 loads and four keys per online-softmax update (every DiT preset: head dim 64 or 72).
     const q = queries ?? prog.pipelines.attentionTiles.forShape(s);
     const d4 = D / 4;
     prog.dispatch(
-      { name: 'attention_vec4.wgsl', source: attentionVec4Wgsl, defines: { HEAD_DIM4: s.headDim / 4, QUERIES: q } },
-      [s.tokens, s.heads, 3 * d4, d4, 0, d4, 2 * d4, scale], [qkv, o], [Math.ceil(s.tokens / (64 * q)), s.batch * s.heads], work,
+      { ...ATTENTION_VEC4_KERNEL, defines: { HEAD_DIM4: s.headDim / 4, QUERIES: q } },
+      { T: s.tokens, H: s.heads, rowStride4: 3 * d4, outStride4: d4, qOffset4: 0, kOffset4: d4, vOffset4: 2 * d4, scale },
+      [qkv, o], [Math.ceil(s.tokens / (64 * q)), s.batch * s.heads], work,
     );
     return;
   }
-  prog.dispatch({ name: 'attention.wgsl', source: attentionWgsl, defines: { HEAD_DIM: s.headDim } }, [s.tokens, s.heads, 3 * D, D, 0, D, 2 * D, scale], [qkv, o], [Math.ceil(s.tokens / 64), s.batch * s.heads], work);
+  prog.dispatch(
+    { ...ATTENTION_KERNEL, defines: { HEAD_DIM: s.headDim } },
+    { T: s.tokens, H: s.heads, rowStride: 3 * D, outStride: D, qOffset: 0, kOffset: D, vOffset: 2 * D, scale },
+    [qkv, o], [Math.ceil(s.tokens / 64), s.batch * s.heads], work,
+  );
 }
+
+const LAYERNORM_MODULATE_PARAMS = { D: 'u32', T: 'u32', modStride: 'u32', shiftOffset: 'u32', scaleOffset: 'u32', eps: 'f32' } as const;
+export const LAYERNORM_MODULATE_KERNEL = kernelSpec({ name: 'layernorm_modulate.wgsl', source: layernormModulateWgsl, params: LAYERNORM_MODULATE_PARAMS });
+export const LAYERNORM_MODULATE_SUBGROUP_KERNEL = kernelSpec({ name: 'layernorm_modulate_subgroup.wgsl', source: layernormModulateSubgroupWgsl, params: LAYERNORM_MODULATE_PARAMS });
 
 export interface ModulationSlice {
   /** [N, stride] modulation vectors. */
@@ -159,36 +186,49 @@ export function layerNormModulate(prog: Program, x: Tensor, y: Tensor, rows: num
   expect(!subgroups || prog.gpu.features.subgroups, 'layerNormModulate: this device has no subgroups');
   const spec = subgroups
     // 4 is WebGPU's smallest subgroup size: a workgroup that small is one subgroup anywhere.
-    ? { name: 'layernorm_modulate_subgroup.wgsl', source: layernormModulateSubgroupWgsl, constants: { LANES: prog.gpu.features.subgroupMinSize ?? 4 } }
-    : { name: 'layernorm_modulate.wgsl', source: layernormModulateWgsl };
-  prog.dispatch(spec, [D, T, m.stride, m.shiftOffset, m.scaleOffset, f32(eps)], [x, m.modulation, y], [rows]);
+    ? { ...LAYERNORM_MODULATE_SUBGROUP_KERNEL, constants: { LANES: prog.gpu.features.subgroupMinSize ?? 4 } }
+    : LAYERNORM_MODULATE_KERNEL;
+  prog.dispatch(spec, { D, T, modStride: m.stride, shiftOffset: m.shiftOffset, scaleOffset: m.scaleOffset, eps }, [x, m.modulation, y], [rows]);
 }
 
 // ---------------------------------------------------------------- elementwise
 
+export const ADD_KERNEL = kernelSpec({ name: 'add.wgsl', source: addWgsl, params: { count: 'u32', rowWidth: 'u32' } });
+
 export function add(prog: Program, a: Tensor, b: Tensor, out: Tensor, count = out.size): void {
   const g = grid1d(count, 256);
-  prog.dispatch({ name: 'add.wgsl', source: addWgsl }, [count, g.rowWidth], [a, b, out], g.groups);
+  prog.dispatch(ADD_KERNEL, { count, rowWidth: g.rowWidth }, [a, b, out], g.groups);
 }
+
+export const SILU_KERNEL = kernelSpec({ name: 'silu.wgsl', source: siluWgsl, params: { count: 'u32', rowWidth: 'u32' } });
 
 export function silu(prog: Program, x: Tensor, out: Tensor, count = out.size): void {
   const g = grid1d(count, 256);
-  prog.dispatch({ name: 'silu.wgsl', source: siluWgsl }, [count, g.rowWidth], [x, out], g.groups);
+  prog.dispatch(SILU_KERNEL, { count, rowWidth: g.rowWidth }, [x, out], g.groups);
 }
 
 // ---------------------------------------------------------------- embeddings
+
+export const TIMESTEP_EMBEDDING_KERNEL = kernelSpec({ name: 'timestep_embedding.wgsl', source: timestepEmbeddingWgsl, params: { N: 'u32', half: 'u32' } });
 
 /** out[N, 2*half] = [cos(t·f), sin(t·f)]. */
 export function timestepEmbedding(prog: Program, t: Tensor, freqs: Tensor, out: Tensor, N: number): void {
   const half = freqs.size;
   expect(out.size >= N * 2 * half, 'timestepEmbedding: output too small');
-  prog.dispatch({ name: 'timestep_embedding.wgsl', source: timestepEmbeddingWgsl }, [N, half], [t, freqs, out], [Math.ceil(half / 64), N]);
+  prog.dispatch(TIMESTEP_EMBEDDING_KERNEL, { N, half }, [t, freqs, out], [Math.ceil(half / 64), N]);
 }
 
+export const EMBEDDING_KERNEL = kernelSpec({ name: 'embedding.wgsl', source: embeddingWgsl, params: { N: 'u32', D: 'u32', rows: 'u32' } });
+
 /** out[N, D] = table[ids[n]]. */
-export function embedding(prog: Program, ids: Tensor, table: Tensor, out: Tensor, N: number, D: number): void {
-  prog.dispatch({ name: 'embedding.wgsl', source: embeddingWgsl }, [N, D, table.size / D], [ids, table, out], [Math.ceil(D / 64), N]);
+export function embedding(prog: Program, labels: Tensor, table: Tensor, out: Tensor, N: number, D: number): void {
+  prog.dispatch(EMBEDDING_KERNEL, { N, D, rows: table.size / D }, [labels, table, out], [Math.ceil(D / 64), N]);
 }
+
+export const PATCH_EMBED_KERNEL = kernelSpec({
+  name: 'patch_embed.wgsl', source: patchEmbedWgsl,
+  params: { N: 'u32', C: 'u32', H: 'u32', W: 'u32', P: 'u32', D: 'u32', gridW: 'u32', T: 'u32' },
+});
 
 export interface PatchShape {
   batch: number;
@@ -206,39 +246,57 @@ export function patchEmbed(prog: Program, x: Tensor, weight: Tensor, bias: Tenso
   expect(Number.isInteger(gridW) && Number.isInteger(s.height / s.patch), 'patchEmbed: image size must be a multiple of the patch size');
   expect(weight.size === s.hidden * s.channels * s.patch * s.patch, 'patchEmbed: weight shape');
   prog.dispatch(
-    { name: 'patch_embed.wgsl', source: patchEmbedWgsl },
-    [s.batch, s.channels, s.height, s.width, s.patch, s.hidden, gridW, T],
+    PATCH_EMBED_KERNEL,
+    { N: s.batch, C: s.channels, H: s.height, W: s.width, P: s.patch, D: s.hidden, gridW, T },
     [x, weight, bias, pos, tokens],
     [Math.ceil(s.hidden / 64), s.batch * T],
   );
 }
 
+export const UNPATCHIFY_KERNEL = kernelSpec({
+  name: 'unpatchify.wgsl', source: unpatchifyWgsl,
+  params: { N: 'u32', C: 'u32', H: 'u32', W: 'u32', P: 'u32', gridW: 'u32', rowWidth: 'u32' },
+});
+
 /** out[N, C, H, W] from tokens[N, T, p*p*C]. */
 export function unpatchify(prog: Program, tokens: Tensor, out: Tensor, N: number, C: number, H: number, W: number, patch: number): void {
   const count = N * C * H * W;
   const g = grid1d(count, 256);
-  prog.dispatch({ name: 'unpatchify.wgsl', source: unpatchifyWgsl }, [N, C, H, W, patch, W / patch, g.rowWidth], [tokens, out], g.groups);
+  prog.dispatch(UNPATCHIFY_KERNEL, { N, C, H, W, P: patch, gridW: W / patch, rowWidth: g.rowWidth }, [tokens, out], g.groups);
 }
 
+export const CFG_COMBINE_KERNEL = kernelSpec({
+  name: 'cfg_combine.wgsl', source: cfgCombineWgsl,
+  params: { B: 'u32', C: 'u32', HW: 'u32', guided: 'u32', cfgScale: 'f32', rowWidth: 'u32' },
+});
+
 /** Guidance over [cond | uncond] halves of model outputs [2B, C, H*W]. */
-export function cfgCombine(prog: Program, modelOut: Tensor, out: Tensor, B: number, C: number, HW: number, guidedChannels: number, scale: number): void {
+export function cfgCombine(prog: Program, modelOut: Tensor, out: Tensor, B: number, C: number, HW: number, guidedChannels: number, cfgScale: number): void {
   const g = grid1d(2 * B * C * HW, 256);
-  prog.dispatch({ name: 'cfg_combine.wgsl', source: cfgCombineWgsl }, [B, C, HW, guidedChannels, f32(scale), g.rowWidth], [modelOut, out], g.groups);
+  prog.dispatch(CFG_COMBINE_KERNEL, { B, C, HW, guided: guidedChannels, cfgScale, rowWidth: g.rowWidth }, [modelOut, out], g.groups);
 }
 
 // ---------------------------------------------------------------- sampling
 
-/** Sampler modes of sampler_step.wgsl. */
-export const SAMPLER_MODE = { ddpm: 0, ddim: 1, 'dpm++': 2 } as const;
+/**
+ * The update rules of sampler_step.wgsl (its MODE constant): 0 the DDPM posterior with the
+ * learned-range variance, 1 DDIM, 2 DPM-Solver++(2M). The sampling layer maps its samplers to these.
+ */
+export type SamplerStepMode = 0 | 1 | 2;
+
+export const SAMPLER_STEP_KERNEL = kernelSpec({
+  name: 'sampler_step.wgsl', source: samplerStepWgsl,
+  params: { count: 'u32', C: 'u32', HW: 'u32', modelC: 'u32', rowWidth: 'u32' },
+});
 
 /**
  * One posterior update over rows x [rows, C, HW] in place, from the (guided) model output
  * [rows, modelC, HW], this step's noise and coefficients; x0 receives the clean estimate.
  */
-export function samplerStep(prog: Program, sampler: keyof typeof SAMPLER_MODE, coef: Tensor, model: Tensor, noise: Tensor, x: Tensor, x0: Tensor, rows: number, C: number, HW: number, modelC: number): void {
+export function samplerStep(prog: Program, mode: SamplerStepMode, coef: Tensor, model: Tensor, noise: Tensor, x: Tensor, x0: Tensor, rows: number, C: number, HW: number, modelC: number): void {
   const count = rows * C * HW;
   expect(x.size >= count && x0.size >= count && noise.size >= count, 'samplerStep: latent tensors too small');
   expect(model.size >= rows * modelC * HW, 'samplerStep: model output too small');
   const g = grid1d(count, 256);
-  prog.dispatch({ name: 'sampler_step.wgsl', source: samplerStepWgsl, constants: { MODE: SAMPLER_MODE[sampler] } }, [count, C, HW, modelC, g.rowWidth], [coef, model, noise, x, x0], g.groups);
+  prog.dispatch({ ...SAMPLER_STEP_KERNEL, constants: { MODE: mode } }, { count, C, HW, modelC, rowWidth: g.rowWidth }, [coef, model, noise, x, x0], g.groups);
 }

@@ -7,7 +7,7 @@
  */
 import type { Gpu } from './device.ts';
 import type { KernelSpec, PipelineCache } from './kernel.ts';
-import { packParams, type Param } from './params.ts';
+import { packParams, type ParamsLayout, type ParamsOf } from './params.ts';
 import type { Allocator, Tensor } from './tensor.ts';
 
 type Step =
@@ -66,11 +66,12 @@ export class Program {
   }
 
   /**
-   * Records one dispatch. `buffers` bind to @binding(1), (2), ... in order; the packed params
-   * bind to @binding(0) as a uniform. `work` is its estimated FLOPs, for submitInPieces (0 for
-   * the memory-bound kernels: cheap next to the matmuls and convolutions around them).
+   * Records one dispatch. `params` gives the fields of the kernel's Params struct by name (its
+   * layout: spec.params), packed to bind at @binding(0) as a uniform; `buffers` bind to
+   * @binding(1), (2), ... in order. `work` is its estimated FLOPs, for submitInPieces (0 for the
+   * memory-bound kernels: cheap next to the matmuls and convolutions around them).
    */
-  dispatch(spec: KernelSpec, params: Param[], buffers: (Tensor | GPUBuffer)[], workgroups: [number, number?, number?], work = 0): void {
+  dispatch<L extends ParamsLayout>(spec: KernelSpec<L>, params: NoInfer<ParamsOf<L>>, buffers: (Tensor | GPUBuffer)[], workgroups: [number, number?, number?], work = 0): void {
     const pipeline = this.pipelines.get(spec);
     const max = this.gpu.limits.maxComputeWorkgroupsPerDimension;
     const wg: [number, number, number] = [workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1];
@@ -78,7 +79,7 @@ export class Program {
     if (wg.some((n) => n === 0)) return; // nothing to do
     const step = { kind: 'dispatch' as const, label: spec.name, pipeline, bindGroup: null as unknown as GPUBindGroup, workgroups: wg, work };
     const slot = this.uniformData.length;
-    this.uniformData.push(packParams(params));
+    this.uniformData.push(packParams(spec.params, params));
     this.pendingBinds.push({ step, pipeline, buffers: buffers.map((b) => ('buffer' in b ? b.buffer : b)), slot });
     this.steps.push(step);
   }

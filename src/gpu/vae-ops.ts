@@ -1,7 +1,9 @@
 /**
  * Recording functions for the VAE decoder's kernels (one per WGSL file), over row-banded NCHW
- * activations (banded.ts). Each checks shapes, splits the work at band edges, packs Params and
- * appends dispatches to a Program. Nothing here knows the decoder's structure; vae.ts composes these.
+ * activations (banded.ts). Each checks shapes, splits the work at band edges, gives the kernel's
+ * Params by name and appends dispatches to a Program; each kernel's spec (shader and Params
+ * layout) is exported beside its wrapper. Nothing here knows the decoder's structure; vae.ts
+ * composes these.
  */
 import conv2dWgsl from '../../shaders/conv2d.wgsl';
 import groupNormWgsl from '../../shaders/group_norm.wgsl';
@@ -11,7 +13,8 @@ import toRgbaWgsl from '../../shaders/to_rgba.wgsl';
 import tokensToNchwWgsl from '../../shaders/tokens_to_nchw.wgsl';
 import { type Band, type BandedTensor, bandIndexOf, bandValues } from './banded.ts';
 import { expect, grid1d, MAX_GROUPS } from './dispatch-shape.ts';
-import { f32, type Param } from './params.ts';
+import { kernelSpec } from './kernel.ts';
+import type { ParamsOf } from './params.ts';
 import type { Program } from './program.ts';
 import type { Allocator, Tensor } from './tensor.ts';
 
@@ -49,6 +52,21 @@ export function uploadConv(alloc: Allocator, w: Float32Array, b: Float32Array, c
   };
 }
 
+export const CONV2D_KERNEL = kernelSpec({
+  name: 'conv2d.wgsl', source: conv2dWgsl,
+  params: {
+    Cin: 'u32', Cout: 'u32', CoutPad: 'u32',
+    Hin: 'u32', Win: 'u32', Hout: 'u32', Wout: 'u32',
+    quads: 'u32',
+    outRow0: 'u32', outRows: 'u32',
+    outBufRow0: 'u32', outBufRows: 'u32',
+    resBufRow0: 'u32', resBufRows: 'u32',
+    prevRow0: 'u32', prevRows: 'u32',
+    curRow0: 'u32', curRows: 'u32',
+    nextRow0: 'u32', nextRows: 'u32',
+  },
+});
+
 export interface ConvOptions {
   /** out = residual + conv(x); the residual has the output's shape. */
   residual?: BandedTensor;
@@ -85,7 +103,7 @@ export function conv2d(prog: Program, x: BandedTensor, cw: ConvWeight, out: Band
   const rowWork = 2 * B * Cin * cw.kernel ** 2 * cw.outChannels * Wout;
   const maxRows = Math.max(1, Math.min(Math.floor((MAX_GROUPS * 8) / quads), Math.floor(prog.workPerSubmit / rowWork)));
   const cuts = [...bandStarts(out), ...bandStarts(x, s), ...(res ? bandStarts(res) : [])];
-  const spec = { name: 'conv2d.wgsl', source: conv2dWgsl, constants: { KSIZE: cw.kernel, UPSAMPLE: opts.upsample ? 1 : 0, RESIDUAL: res ? 1 : 0 } };
+  const spec = { ...CONV2D_KERNEL, constants: { KSIZE: cw.kernel, UPSAMPLE: opts.upsample ? 1 : 0, RESIDUAL: res ? 1 : 0 } };
   for (const [y0, y1] of rowSegments(Hout, cuts, maxRows)) {
     const ob = out.bands[bandIndexOf(out, y0)];
     const ci = bandIndexOf(x, Math.floor(y0 / s));
@@ -95,14 +113,30 @@ export function conv2d(prog: Program, x: BandedTensor, cw: ConvWeight, out: Band
     const rb: Band = res ? res.bands[bandIndexOf(res, y0)] : ob;
     const rows = y1 - y0;
     prog.dispatch(spec,
-      [Cin, cw.outChannels, cw.paddedOut, Hin, Win, Hout, Wout, quads, y0, rows,
-        ob.row0, ob.rows, rb.row0, rb.rows, prev.row0, prev.rows, cur.row0, cur.rows, next.row0, next.rows],
+      {
+        Cin, Cout: cw.outChannels, CoutPad: cw.paddedOut, Hin, Win, Hout, Wout, quads, outRow0: y0, outRows: rows,
+        outBufRow0: ob.row0, outBufRows: ob.rows, resBufRow0: rb.row0, resBufRows: rb.rows,
+        prevRow0: prev.row0, prevRows: prev.rows, curRow0: cur.row0, curRows: cur.rows, nextRow0: next.row0, nextRows: next.rows,
+      },
       [prev.tensor, cur.tensor, next.tensor, cw.weight, cw.bias, res ? rb.tensor : cw.bias, ob.tensor],
       [Math.ceil((rows * quads) / 8), Math.ceil(cw.paddedOut / 64), B], rows * rowWork);
   }
 }
 
 // ---------------------------------------------------------------- group norm
+
+/** shaders/group_norm.wgsl: entry points stats, finalize, apply and apply_in_place share its Params. */
+export const GROUP_NORM_KERNEL = kernelSpec({
+  name: 'group_norm.wgsl', source: groupNormWgsl,
+  params: {
+    C: 'u32', G: 'u32', H: 'u32', W: 'u32',
+    rows: 'u32', row0: 'u32',
+    chunk: 'u32', chunks: 'u32', slot0: 'u32', P: 'u32',
+    count: 'u32', rowWidth: 'u32',
+    eps: 'f32',
+  },
+});
+type GroupNormParams = ParamsOf<typeof GROUP_NORM_KERNEL.params>;
 
 export interface GroupNormWeight {
   gamma: Tensor;
@@ -173,15 +207,15 @@ function groupNormStatistics(prog: Program, x: BandedTensor, gn: GroupNormWeight
   const P = chunksPer.reduce((a, b) => a + b, 0);
   const partials = scratch.partials(B * G * P);
   const affine = scratch.affine(B * C);
-  const eps = f32(opts.eps ?? 1e-6);
-  const params = (rows: number, row0: number, chunks: number, slot0: number): Param[] => [C, G, H, W, rows, row0, chunk, chunks, slot0, P, 0, 0, eps];
+  const eps = opts.eps ?? 1e-6;
+  const params = (rows: number, row0: number, chunks: number, slot0: number): GroupNormParams => ({ C, G, H, W, rows, row0, chunk, chunks, slot0, P, count: 0, rowWidth: 0, eps });
   let slot0 = 0;
   x.bands.forEach((b, i) => {
     expect(chunksPer[i] <= MAX_GROUPS, `groupNorm: band ${i} of ${x.label} needs ${chunksPer[i]} chunks`);
-    prog.dispatch({ name: 'group_norm.wgsl', source: groupNormWgsl, entryPoint: 'stats' }, params(b.rows, b.row0, chunksPer[i], slot0), [b.tensor, partials], [chunksPer[i], B * G]);
+    prog.dispatch({ ...GROUP_NORM_KERNEL, entryPoint: 'stats' }, params(b.rows, b.row0, chunksPer[i], slot0), [b.tensor, partials], [chunksPer[i], B * G]);
     slot0 += chunksPer[i];
   });
-  prog.dispatch({ name: 'group_norm.wgsl', source: groupNormWgsl, entryPoint: 'finalize' }, params(0, 0, 0, 0), [partials, gn.gamma, gn.beta, affine], [B * G]);
+  prog.dispatch({ ...GROUP_NORM_KERNEL, entryPoint: 'finalize' }, params(0, 0, 0, 0), [partials, gn.gamma, gn.beta, affine], [B * G]);
   return affine;
 }
 
@@ -189,8 +223,8 @@ function applyDispatch(prog: Program, x: BandedTensor, b: Band, entryPoint: stri
   const [, C, H, W] = x.shape;
   const count = bandValues(x, b);
   const g = grid1d(count, 256);
-  prog.dispatch({ name: 'group_norm.wgsl', source: groupNormWgsl, entryPoint, constants },
-    [C, 1, H, W, b.rows, b.row0, 0, 0, 0, 0, count, g.rowWidth, f32(0)], buffers, g.groups);
+  prog.dispatch({ ...GROUP_NORM_KERNEL, entryPoint, constants },
+    { C, G: 1, H, W, rows: b.rows, row0: b.row0, chunk: 0, chunks: 0, slot0: 0, P: 0, count, rowWidth: g.rowWidth, eps: 0 }, buffers, g.groups);
 }
 
 /** y = act(GroupNorm(x)), band by band; y = null normalises x in place. y has x's banding. */
@@ -215,6 +249,11 @@ export function groupNormToTokens(prog: Program, x: BandedTensor, gn: GroupNormW
   for (const b of x.bands) applyDispatch(prog, x, b, 'apply', { SILU: opts.silu ? 1 : 0, TOKENS: 1 }, [b.tensor, affine, tokens]);
 }
 
+export const TOKENS_TO_NCHW_KERNEL = kernelSpec({
+  name: 'tokens_to_nchw.wgsl', source: tokensToNchwWgsl,
+  params: { C: 'u32', H: 'u32', W: 'u32', rows: 'u32', row0: 'u32', count: 'u32', rowWidth: 'u32' },
+});
+
 /** out = tokens (token-major [B·H·W, C]) laid out as NCHW, plus residual; out and residual banded alike. */
 export function tokensToNchw(prog: Program, tokens: Tensor, residual: BandedTensor, out: BandedTensor): void {
   const [B, C, H, W] = out.shape;
@@ -224,12 +263,23 @@ export function tokensToNchw(prog: Program, tokens: Tensor, residual: BandedTens
   out.bands.forEach((b, i) => {
     const count = bandValues(out, b);
     const g = grid1d(count, 256);
-    prog.dispatch({ name: 'tokens_to_nchw.wgsl', source: tokensToNchwWgsl }, [C, H, W, b.rows, b.row0, count, g.rowWidth],
+    prog.dispatch(TOKENS_TO_NCHW_KERNEL, { C, H, W, rows: b.rows, row0: b.row0, count, rowWidth: g.rowWidth },
       [tokens, residual.bands[i].tensor, b.tensor], g.groups);
   });
 }
 
 // ---------------------------------------------------------------- attention
+
+/** shaders/single_head_attention.wgsl: entry points scores, softmax_rows and weighted_sum share its Params. */
+export const SINGLE_HEAD_ATTENTION_KERNEL = kernelSpec({
+  name: 'single_head_attention.wgsl', source: attentionWgsl,
+  params: {
+    N: 'u32', C: 'u32', rowStride: 'u32',
+    qOffset: 'u32', kOffset: 'u32', vOffset: 'u32',
+    rowBase: 'u32', qRow0: 'u32', qRows: 'u32',
+    scale: 'f32',
+  },
+});
 
 export interface SingleHeadAttentionShape {
   batch: number;
@@ -253,11 +303,11 @@ export function singleHeadAttention(prog: Program, qkv: Tensor, scores: Tensor, 
   expect(qkv.size >= B * N * 3 * C, `singleHeadAttention: ${qkv.label} is too small for ${B}x${N}x${3 * C}`);
   expect(o.size >= B * N * C, `singleHeadAttention: ${o.label} is too small`);
   expect(scores.size >= chunk * N, `singleHeadAttention: ${scores.label} holds ${scores.size} values, needs ${chunk}x${N}`);
-  const spec = (entryPoint: string) => ({ name: 'single_head_attention.wgsl', source: attentionWgsl, entryPoint });
+  const spec = (entryPoint: string) => ({ ...SINGLE_HEAD_ATTENTION_KERNEL, entryPoint });
   for (let b = 0; b < B; b++) {
     for (let q0 = 0; q0 < N; q0 += chunk) {
       const rows = Math.min(chunk, N - q0);
-      const params: Param[] = [N, C, 3 * C, 0, C, 2 * C, b * N, q0, rows, f32(1 / Math.sqrt(C))];
+      const params = { N, C, rowStride: 3 * C, qOffset: 0, kOffset: C, vOffset: 2 * C, rowBase: b * N, qRow0: q0, qRows: rows, scale: 1 / Math.sqrt(C) };
       prog.dispatch(spec('scores'), params, [qkv, scores], [Math.ceil(N / 32), Math.ceil(rows / 32)], rows * queryWork);
       prog.dispatch(spec('softmax_rows'), params, [scores], [rows]);
       prog.dispatch(spec('weighted_sum'), params, [scores, qkv, o], [Math.ceil(C / 32), Math.ceil(rows / 32)], rows * queryWork);
@@ -267,6 +317,11 @@ export function singleHeadAttention(prog: Program, qkv: Tensor, scores: Tensor, 
 
 // ---------------------------------------------------------------- images
 
+export const TO_RGBA_KERNEL = kernelSpec({
+  name: 'to_rgba.wgsl', source: toRgbaWgsl,
+  params: { C: 'u32', H: 'u32', W: 'u32', rows: 'u32', row0: 'u32', count: 'u32', rowWidth: 'u32' },
+});
+
 /** rgba[B, H, W] (u32, R in the low byte) = round(255 · clamp(image / 2 + 0.5, 0, 1)), alpha 255. */
 export function toRgba(prog: Program, image: BandedTensor, rgba: Tensor): void {
   const [B, C, H, W] = image.shape;
@@ -275,9 +330,18 @@ export function toRgba(prog: Program, image: BandedTensor, rgba: Tensor): void {
   for (const b of image.bands) {
     const count = B * b.rows * W;
     const g = grid1d(count, 256);
-    prog.dispatch({ name: 'to_rgba.wgsl', source: toRgbaWgsl }, [C, H, W, b.rows, b.row0, count, g.rowWidth], [b.tensor, rgba], g.groups);
+    prog.dispatch(TO_RGBA_KERNEL, { C, H, W, rows: b.rows, row0: b.row0, count, rowWidth: g.rowWidth }, [b.tensor, rgba], g.groups);
   }
 }
+
+export const LATENT_PREVIEW_KERNEL = kernelSpec({
+  name: 'latent_preview.wgsl', source: latentPreviewWgsl,
+  params: {
+    h: 'u32', w: 'u32', up: 'u32', count: 'u32', rowWidth: 'u32', pad0: 'u32', pad1: 'u32', pad2: 'u32',
+    m0: 'vec4<f32>', m1: 'vec4<f32>', m2: 'vec4<f32>', m3: 'vec4<f32>',
+    bias: 'vec4<f32>',
+  },
+});
 
 export interface LatentPreviewShape {
   batch: number;
@@ -296,7 +360,8 @@ export function latentPreview(prog: Program, latent: Tensor, rgba: Tensor, s: La
   const count = B * h * up * w * up;
   expect(rgba.size >= count, `latentPreview: ${rgba.label} is too small`);
   const g = grid1d(count, 256);
-  const row = (r: readonly number[]) => [...r, 0].map(f32);
-  prog.dispatch({ name: 'latent_preview.wgsl', source: latentPreviewWgsl },
-    [h, w, up, count, g.rowWidth, 0, 0, 0, ...matrix.flatMap(row), ...row(bias)], [latent, rgba], g.groups);
+  const row = (r: readonly number[]): [number, number, number, number] => [r[0], r[1], r[2], 0];
+  prog.dispatch(LATENT_PREVIEW_KERNEL,
+    { h, w, up, count, rowWidth: g.rowWidth, pad0: 0, pad1: 0, pad2: 0, m0: row(matrix[0]), m1: row(matrix[1]), m2: row(matrix[2]), m3: row(matrix[3]), bias: row(bias) },
+    [latent, rgba], g.groups);
 }

@@ -10,9 +10,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, resolve, sep } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { bundleEngine } from './bundle.ts';
+import { fileURLToPath } from 'node:url';
+import type { HeadlessApi } from '../worker/headless.worker.ts';
+import { bundleEngine, HEADLESS_WORKER } from './bundle.ts';
+import { remoteApi, type RemoteApi } from './remote.ts';
 import type { ByteSource } from '../weights/source.ts';
-import { fromBytes, replaceArrays, resolveRefs, type BlobRef } from './wire.ts';
+import { fromBytes, replaceArrays, resolveRefs, type BlobRef } from '../worker/wire.ts';
 
 export const CHROMIUM_FLAGS = [
   '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader',
@@ -29,8 +32,13 @@ export function chromiumPath(explicit?: string): string {
   return path;
 }
 
+/** The built-in model's files (public/models/builtin/), served to the engine page under /builtin/. */
+export const BUILTIN_DIR = fileURLToPath(new URL('../../public/models/builtin/', import.meta.url));
+
 export interface HostOptions {
   chromium?: string;
+  /** The worker entry to bundle (default: the Engine alone; the tests add their kernel lab). */
+  workerEntry?: string;
   /** Extra Chromium flags (tests use this to switch WebGPU off). */
   extraFlags?: string[];
   /** Print the page's console to stderr. */
@@ -72,7 +80,7 @@ export function staticContentType(file: string): string {
 
 const PAGE_HTML = '<!doctype html><meta charset="utf-8"><title>DiT engine</title><script type="module" src="/page.js"></script>';
 
-export class BrowserHost {
+export class BrowserHost<Api = HeadlessApi> {
   private readonly blobs = new Map<string, Uint8Array>();
   private readonly files = new Map<string, string>();
   private readonly sources = new Map<string, ByteSource>();
@@ -85,10 +93,13 @@ export class BrowserHost {
     private readonly staticRoutes: Record<string, string> = {},
   ) {}
 
-  static async start(opts: HostOptions = {}): Promise<BrowserHost> {
+  /** The worker's objects, typed: `host.api.engine.loadDit(url, config)`. */
+  readonly api: RemoteApi<Api> = remoteApi<Api>((path, args) => this.call(path, args));
+
+  static async start<Api = HeadlessApi>(opts: HostOptions = {}): Promise<BrowserHost<Api>> {
     const executablePath = chromiumPath(opts.chromium);
-    const bundle = await bundleEngine();
-    let host: BrowserHost | null = null;
+    const bundle = await bundleEngine(opts.workerEntry ?? HEADLESS_WORKER);
+    let host: BrowserHost<Api> | null = null;
     const server = http.createServer((req, res) => host!.handle(req, res, bundle).catch((e) => { res.statusCode = 500; res.end(String(e)); }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const origin = `http://localhost:${(server.address() as AddressInfo).port}`;
@@ -102,7 +113,7 @@ export class BrowserHost {
     const page = await browser.newPage();
     if (opts.verbose) page.on('console', (m) => process.stderr.write(`[page] ${m.text()}\n`));
     page.on('pageerror', (e) => process.stderr.write(`[page error] ${e.message}\n`));
-    host = new BrowserHost(server, browser, page, origin, opts.staticRoutes);
+    host = new BrowserHost<Api>(server, browser, page, origin, { '/builtin/': BUILTIN_DIR, ...opts.staticRoutes });
     await page.goto(`${origin}/`);
     await page.waitForFunction(() => (globalThis as unknown as { dit?: { ready: boolean } }).dit?.ready === true, undefined, { timeout: 60_000 });
     return host;
@@ -123,16 +134,16 @@ export class BrowserHost {
     return `${this.origin}/source/${token}`;
   }
 
-  /** Calls an engine method in the worker; typed arrays in args and results travel as blobs. */
-  async call<T>(method: string, ...args: unknown[]): Promise<T> {
+  /** Calls `path` (object, method) in the worker; typed arrays in args and results travel as blobs. */
+  private async call(path: string[], args: unknown[]): Promise<unknown> {
     const wireArgs = await replaceArrays(args, async (a, type) => {
       const id = randomUUID();
       this.blobs.set(id, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
       return { $blob: id, type } satisfies BlobRef;
     });
     const reply = (await this.page.evaluate(
-      ([m, a]) => (globalThis as unknown as { dit: { call(m: string, a: unknown): Promise<unknown> } }).dit.call(m, a),
-      [method, wireArgs] as const,
+      ([p, a]) => (globalThis as unknown as { dit: { call(p: string[], a: unknown): Promise<unknown> } }).dit.call(p, a),
+      [path, wireArgs] as const,
     )) as { ok: unknown } | { error: string };
     if ('error' in reply) throw new Error(reply.error);
     return (await resolveRefs(reply.ok, async (ref) => {
@@ -142,7 +153,7 @@ export class BrowserHost {
       const copy = new Uint8Array(bytes.byteLength);
       copy.set(bytes);
       return fromBytes(ref.type, copy.buffer);
-    })) as T;
+    }));
   }
 
   /** Another page in the same Chromium (same GPU process and adapter), e.g. for a page under a static route. */

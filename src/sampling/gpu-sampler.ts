@@ -9,17 +9,19 @@ import type { PipelineCache } from '../gpu/kernel.ts';
 import * as ops from '../gpu/ops.ts';
 import { Program } from '../gpu/program.ts';
 import { type Allocator, readTensor, type Tensor, writeTensor } from '../gpu/tensor.ts';
+import { checkClassLabels } from '../model/class-label.ts';
 import { outChannels } from '../model/config.ts';
 import { allocateActivations, recordDitForward, type DitWeights } from '../model/dit.ts';
-import { SpacedDiffusion } from '../sampling/schedule.ts';
-import { stepCoefficients, type GpuSamplerKind } from '../sampling/step-coefficients.ts';
+import { SpacedDiffusion } from './schedule.ts';
+import { SAMPLER_STEP_MODE, type SamplerKind } from './sampler-kind.ts';
+import { stepCoefficients } from './step-coefficients.ts';
 
 export interface SampleRequest {
   labels: Int32Array; // [B]
   /** Initial noise z [B, C, H, W]. */
   z: Float32Array;
   respacing: string;
-  sampler: GpuSamplerKind;
+  sampler: SamplerKind;
   cfgScale: number;
   cfgChannels?: 3 | 'all';
   /** Run the null-class half even at guidance 1 (the reference always does with its CFG model). */
@@ -56,7 +58,7 @@ export class SampleRunner {
     const HW = c.input_size ** 2;
     const latent = C * HW;
     if (req.z.length !== B * latent) throw new Error(`noise z holds ${req.z.length} values, expected [${B}, ${C}, ${c.input_size}, ${c.input_size}]`);
-    req.labels.forEach((l) => { if (l < 0 || l >= c.num_classes) throw new Error(`label ${l} is outside 0..${c.num_classes - 1}`); });
+    checkClassLabels(req.labels, c.num_classes);
     if (req.sampler === 'ddpm' && !c.learn_sigma) throw new Error('the DDPM sampler needs a model with learned sigma');
     const d = SpacedDiffusion.fromRespacing(req.respacing);
     const S = d.numTimesteps;
@@ -85,7 +87,7 @@ export class SampleRunner {
           const channels = req.cfgChannels === 'all' ? C : Math.min(3, C);
           ops.cfgCombine(prog, acts.out, guidedOut, B, Cout, HW, channels, req.cfgScale);
         }
-        ops.samplerStep(prog, req.sampler, coef, guidedOut, noise, sample, x0, rows, C, HW, Cout);
+        ops.samplerStep(prog, SAMPLER_STEP_MODE[req.sampler], coef, guidedOut, noise, sample, x0, rows, C, HW, Cout);
         prog.finish();
       });
 

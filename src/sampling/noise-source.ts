@@ -2,8 +2,8 @@
  * Where a sampling run's noise comes from: a seed (the documented Philox generator, the same in
  * every host) or tensors injected for comparison with the reference (`z`, `step_noise`).
  */
-import { gaussian, initialLatent, stepNoiseStream } from '../sampling/noise.ts';
-import type { HostTensorF32 } from './tensors.ts';
+import { gaussian, initialLatent, stepNoiseStream } from './noise.ts';
+import type { HostTensorF32 } from '../gpu/host-tensor.ts';
 
 export type NoiseSpec = { seed: number } | { z: HostTensorF32; stepNoise?: HostTensorF32 };
 

@@ -3,9 +3,8 @@
  * float64 from the respaced schedule and rounded to float32 on upload — as the reference's
  * `_extract_into_tensor` turns its float64 arrays into float32 tensors.
  */
+import type { SamplerKind } from './sampler-kind.ts';
 import type { SpacedDiffusion } from './schedule.ts';
-
-export type GpuSamplerKind = 'ddpm' | 'ddim' | 'dpm++';
 
 export interface StepCoefficientOptions {
   clipDenoised?: boolean;
@@ -14,7 +13,7 @@ export interface StepCoefficientOptions {
 }
 
 /** Step `k` of the sampling loop (k = 0 first, at the noisiest timestep i = S - 1 - k). */
-export function stepCoefficients(d: SpacedDiffusion, sampler: GpuSamplerKind, k: number, opts: StepCoefficientOptions = {}): Float32Array {
+export function stepCoefficients(d: SpacedDiffusion, sampler: SamplerKind, k: number, opts: StepCoefficientOptions = {}): Float32Array {
   const S = d.numTimesteps;
   const i = S - 1 - k;
   if (i < 0 || i >= S) throw new Error(`step ${k} is outside 0..${S - 1}`);
@@ -54,7 +53,7 @@ export function stepCoefficients(d: SpacedDiffusion, sampler: GpuSamplerKind, k:
       c[4] = -alphaNext * Math.expm1(-h);
       if (k === 0 || i === 1) {
         // First order on the first step (no history) and on the step into t = 0, where lambda
-        // jumps several times further than the step before (see samplers.ts).
+        // jumps several times further than the step before (see tests/reference/samplers.ts).
         c[5] = 1; c[6] = 0;
       } else {
         const hPrev = lambda(i) - lambda(i + 1);

@@ -93,7 +93,7 @@ export function storageError(e: unknown, where: string): unknown {
 }
 
 /** A file name for a key: the readable tail of the key plus a hash that keeps it unique. */
-export function entryId(key: string): string {
+export async function entryId(key: string): Promise<string> {
   const tail = key.split('/').slice(-3).join('_').replace(/[^A-Za-z0-9._-]+/g, '_').slice(-80);
-  return `${tail}-${new Sha256().update(new TextEncoder().encode(key)).hex().slice(0, 16)}`;
+  return `${tail}-${(await Sha256.create()).update(new TextEncoder().encode(key)).hex().slice(0, 16)}`;
 }

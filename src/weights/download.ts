@@ -49,7 +49,7 @@ export async function downloadToStore(opts: DownloadOptions): Promise<CachedFile
     let hasher = wantSha ? await hashOf(partial) : undefined;
     const restart = async () => {
       await partial.truncate();
-      hasher = wantSha ? new Sha256() : undefined;
+      hasher = wantSha ? await Sha256.create() : undefined;
       progress.reset();
     };
     // A partial that is already complete (a crash before commit) only needs verifying. An empty
@@ -88,7 +88,7 @@ export async function downloadToStore(opts: DownloadOptions): Promise<CachedFile
 
 /** The sha256 state after the bytes a partial already holds. */
 async function hashOf(partial: PartialFile): Promise<Sha256> {
-  const h = new Sha256();
+  const h = await Sha256.create();
   for (let at = 0; at < partial.size; at += REHASH_CHUNK_BYTES) h.update(await partial.read(at, Math.min(partial.size, at + REHASH_CHUNK_BYTES)));
   return h;
 }

@@ -113,3 +113,8 @@ export function httpSource(file: RemoteFile, opts: HttpOptions = {}): ByteSource
 
   return source;
 }
+
+/** A URL (with Range support, or read front to back without) as a ByteSource. */
+export async function urlSource(url: string, signal?: AbortSignal): Promise<ByteSource> {
+  return httpSource(await probeUrl(url, { signal }), { signal });
+}

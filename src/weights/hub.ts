@@ -35,18 +35,11 @@ export function hubFileUrl(loc: HubLocation): string {
   return `${loc.hub.replace(/\/+$/, '')}/${segments(loc.repo)}/resolve/${encodeURIComponent(loc.revision)}/${segments(loc.path)}`;
 }
 
-/**
- * Revisions to try when none is given. The official DiT repos keep only PyTorch .bin files on
- * main; their safetensors conversion lives in the open PR refs/pr/1.
- */
-export function defaultRevisions(repo: string): string[] {
-  return /^facebook\/DiT-XL-2-(256|512)$/.test(repo) ? ['refs/pr/1', 'main'] : ['main'];
-}
 
 export interface WeightsQuery {
   hub: string;
   repo: string;
-  /** Revisions to try in order (default: defaultRevisions(repo)). */
+  /** Revisions to try in order (default: main). */
   revisions?: string[];
   /** `transformer`, `vae`, or '' for the repo root. */
   subfolder: string;
@@ -56,7 +49,7 @@ export interface WeightsQuery {
 /** Every place the weights may be, best first. */
 export function weightCandidates(q: WeightsQuery): HubLocation[] {
   const out: HubLocation[] = [];
-  for (const revision of q.revisions ?? defaultRevisions(q.repo)) {
+  for (const revision of q.revisions ?? ['main']) {
     for (const name of q.fileNames ?? WEIGHT_FILE_NAMES) {
       out.push({ hub: q.hub, repo: q.repo, revision, path: q.subfolder ? `${q.subfolder.replace(/\/+$/, '')}/${name}` : name });
     }

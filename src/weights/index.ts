@@ -22,7 +22,7 @@ export { Sha256, isSha256Hex } from './sha256.ts';
 export { httpRequest, type HttpOptions } from './http.ts';
 export { httpSource, probeUrl, type RemoteFile } from './http-source.ts';
 export {
-  DEFAULT_HUB_URL, defaultRevisions, fetchHubJson, findHubWeights, hubFileUrl, resolveHubFile, WEIGHT_FILE_NAMES,
+  DEFAULT_HUB_URL, fetchHubJson, findHubWeights, hubFileUrl, resolveHubFile, WEIGHT_FILE_NAMES,
   type HubFile, type HubLocation, type WeightsQuery,
 } from './hub.ts';
 export { entryId, isQuotaError, type CachedFile, type CacheMeta, type PartialFile, type RemoteVersion, type WeightsStore } from './cache.ts';

@@ -43,13 +43,13 @@ export class NodeStore implements WeightsStore {
     this.files = join(dir, 'files');
   }
 
-  private paths(key: string) {
-    const base = join(this.files, entryId(key));
+  private async paths(key: string) {
+    const base = join(this.files, await entryId(key));
     return { data: `${base}.data`, meta: `${base}.json`, partial: `${base}.partial`, partialMeta: `${base}.partial.json` };
   }
 
   async open(key: string): Promise<CachedFile | null> {
-    const p = this.paths(key);
+    const p = await this.paths(key);
     const meta = parseMeta(await readJson(p.meta), key);
     const size = await sizeOf(p.data);
     if (!meta || size !== meta.size) {
@@ -60,7 +60,7 @@ export class NodeStore implements WeightsStore {
   }
 
   async openPartial(key: string, version: RemoteVersion): Promise<PartialFile> {
-    const p = this.paths(key);
+    const p = await this.paths(key);
     try {
       await mkdir(this.files, { recursive: true });
       const recorded = (await readJson(p.partialMeta)) as RemoteVersion | undefined;
@@ -117,7 +117,7 @@ export class NodeStore implements WeightsStore {
   }
 
   async delete(key: string): Promise<void> {
-    const p = this.paths(key);
+    const p = await this.paths(key);
     await Promise.all(Object.values(p).map((f) => rm(f, { force: true })));
   }
 

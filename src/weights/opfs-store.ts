@@ -87,7 +87,7 @@ export class OpfsStore implements WeightsStore {
   }
 
   async open(key: string): Promise<CachedFile | null> {
-    const id = entryId(key);
+    const id = await entryId(key);
     let meta: CacheMeta | undefined;
     try {
       meta = parseMeta(JSON.parse((await this.readText(`${id}.json`)) ?? 'null'), key);
@@ -104,7 +104,7 @@ export class OpfsStore implements WeightsStore {
   }
 
   async openPartial(key: string, version: RemoteVersion): Promise<PartialFile> {
-    const id = entryId(key);
+    const id = await entryId(key);
     const name = `${id}.partial`;
     let sah: SyncHandle | undefined;
     try {
@@ -180,7 +180,7 @@ export class OpfsStore implements WeightsStore {
   }
 
   async delete(key: string): Promise<void> {
-    const id = entryId(key);
+    const id = await entryId(key);
     await Promise.all([`${id}.data`, `${id}.json`, `${id}.partial`, `${id}.partial.json`].map((n) => this.remove(n)));
   }
 

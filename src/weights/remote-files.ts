@@ -24,8 +24,10 @@ export interface HubModelOptions extends RemoteLoadOptions {
   /** Default https://huggingface.co */
   hub?: string;
   repo: string;
-  /** One revision to use; default: defaultRevisions(repo) in order. */
+  /** One revision to use; default: `revisions` in order. */
   revision?: string;
+  /** Revisions to try when no `revision` is given (default: main). */
+  revisions?: string[];
 }
 
 export interface LoadedFile {
@@ -43,7 +45,7 @@ export const cacheKey = (loc: HubLocation): string => hubFileUrl(loc);
 
 /** The weights of a diffusers subfolder (`transformer`, `vae`), from the cache if any candidate is there. */
 export async function loadHubWeights(opts: HubModelOptions, subfolder: string): Promise<LoadedFile> {
-  const q = { hub: opts.hub ?? DEFAULT_HUB_URL, repo: opts.repo, revisions: opts.revision ? [opts.revision] : undefined, subfolder };
+  const q = { hub: opts.hub ?? DEFAULT_HUB_URL, repo: opts.repo, revisions: opts.revision ? [opts.revision] : opts.revisions, subfolder };
   if (opts.store) {
     for (const loc of weightCandidates(q)) {
       const hit = await cachedFile(opts, cacheKey(loc), label(loc));

@@ -1,5 +1,5 @@
-/** The app's engine worker: the AppEngine behind comlink. */
+/** The app's engine worker: the Engine behind comlink, its built-in model served with the app. */
 import { expose } from 'comlink';
-import { AppEngine } from './app-engine.ts';
+import { Engine } from '../engine/engine.ts';
 
-expose(new AppEngine(new URL(`${import.meta.env.BASE_URL}models/builtin/`, self.location.origin).href));
+expose(new Engine(new URL(`${import.meta.env.BASE_URL}models/builtin/`, self.location.origin).href));

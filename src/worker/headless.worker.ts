@@ -1,8 +1,13 @@
 /**
- * The engine worker as the headless host (command line, tests, benchmarks) uses it: the same
- * engine as the app's worker, plus kernel-level entry points for tests and benchmarks.
+ * The engine worker of the headless host (`dit` command line): the same Engine as the app's
+ * worker, its built-in model served by the host under /builtin/.
  */
 import { expose } from 'comlink';
-import { HeadlessEngine } from '../worker/headless-engine.ts';
+import { Engine } from '../engine/engine.ts';
 
-expose(new HeadlessEngine());
+/** What the headless worker exposes; Node reaches it as `host.api` (a typed proxy, see src/host/remote.ts). */
+export interface HeadlessApi {
+  engine: Engine;
+}
+
+expose({ engine: new Engine(new URL('/builtin/', self.location.origin).href) } satisfies HeadlessApi);

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BrowserHost } from '../../src/host/browser-host.ts';
+import type { TestHost as BrowserHost } from '../support/test-host.ts';
 import type { Peer } from './peer/peer.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -1,8 +1,8 @@
 /** Whole-model entries: DiT-S/2 forward at batch 2 (the CFG pair) with the peer, a CFG sampling step, DiT-XL/2. */
 import { closeSync, existsSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { presetConfig, type DitConfig } from '../../src/model/config.ts';
-import type { GpuCallCounts } from '../../src/worker/bench.ts';
-import type { HostTensorF32 } from '../../src/worker/tensors.ts';
+import type { GpuCallCounts } from '../support/gpu-timing.ts';
+import type { HostTensorF32 } from '../../src/gpu/host-tensor.ts';
 import { writeSafetensors } from '../../src/weights/safetensors.ts';
 import { ditCheckpointShapes, randomDitInputs, randomDitWeights } from '../support/random-dit.ts';
 import { randn } from '../support/random.ts';
@@ -41,7 +41,7 @@ async function load(ctx: BenchContext, key: string, config: DitConfig): Promise<
   if (have) return have;
   const weightsPath = cachePath(`dit-${key}-random.safetensors`);
   writeFileSync(weightsPath, writeSafetensors(randomDitWeights(config, SEED)));
-  const id = await ctx.host.call<string>('loadDit', cacheUrl(ctx, weightsPath), config);
+  const id = await ctx.host.api.engine.loadDit(cacheUrl(ctx, weightsPath), config);
   const m = { id, config, weightsPath };
   loaded.set(key, m);
   return m;
@@ -53,7 +53,7 @@ async function forwardEntry(ctx: BenchContext, name: string, m: Loaded, N: numbe
   const c = m.config;
   const { x, t, y } = randomDitInputs(c, N, SEED + 1);
   const xs: HostTensorF32 = { shape: [N, c.in_channels, c.input_size, c.input_size], data: x };
-  const r = await ctx.host.call<{ times: number[]; out: HostTensorF32; calls: GpuCallCounts }>('benchDitForward', m.id, xs, t, y, { warmup: ctx.opts.warmup, runs: ctx.opts.runs });
+  const r = await ctx.host.api.bench.benchDitForward(m.id, xs, t, y, { warmup: ctx.opts.warmup, runs: ctx.opts.runs });
   const s = summarize(r.times);
   const flops = ditForwardFlops(c) * N;
   const entry: Entry = {
@@ -75,7 +75,7 @@ async function forwardEntry(ctx: BenchContext, name: string, m: Loaded, N: numbe
 
 async function sampleStepEntry(ctx: BenchContext, m: Loaded, name: string): Promise<Entry> {
   const steps = 1 + ctx.opts.warmup + ctx.opts.runs;
-  const r = await ctx.host.call<{ stepTimes: number[]; steps: number; calls: GpuCallCounts[] }>('benchDitSample', m.id, {
+  const r = await ctx.host.api.bench.benchDitSample(m.id, {
     labels: Int32Array.of(7 % m.config.num_classes), respacing: String(steps), sampler: 'ddpm', cfgScale: 4, seed: SEED,
   });
   // Step 0 is untimed; the next `warmup` steps are warm-up.
@@ -170,7 +170,7 @@ export async function forwardEntries(ctx: BenchContext): Promise<Entry[]> {
       ctx.log('dit-xl2-forward-b2 (writing 1.35 GB of random f16 weights the first time)');
       const config = presetConfig('DiT-XL/2', 32);
       const weightsPath = writeXlWeights(config);
-      const id = await ctx.host.call<string>('loadDit', cacheUrl(ctx, weightsPath), config);
+      const id = await ctx.host.api.engine.loadDit(cacheUrl(ctx, weightsPath), config);
       const e = await forwardEntry(ctx, 'dit-xl2-forward-b2', { id, config, weightsPath }, 2, false);
       e.weights_note = 'random weights stored F16 in the file (the engine\'s loadDit cannot fetch a 2.7 GB file in one piece), f32 on the GPU';
       e.peer_skipped = 'not exported: a 2.7 GB ONNX needs external-data files; the peer is compared on DiT-S/2';

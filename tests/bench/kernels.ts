@@ -7,7 +7,7 @@
  * output read back), the peer's semantics and the ratios' basis; `ours_gpu_ms` the recorded
  * dispatches alone, replayed on data already on the GPU (submit to done), the basis of `gflops`.
  */
-import type { KernelResult, KernelRun } from '../../src/worker/lab.ts';
+import type { KernelResult, KernelRun } from '../support/lab/lab.ts';
 import { randn } from '../support/random.ts';
 import { type BenchContext, type Entry, wanted } from './context.ts';
 import { comparePeer, type PeerFeedData, writeWeights } from './peer/compare.ts';
@@ -113,7 +113,7 @@ export async function kernelEntries(ctx: BenchContext): Promise<Entry[]> {
     const k = make();
     ctx.log(k.name);
     const activations = Object.keys(k.peer.feeds).filter((n) => n in k.run.inputs);
-    const r = await ctx.host.call<KernelResult>('runKernel', {
+    const r = await ctx.host.api.lab.runKernel({
       ...k.run, repeats: ctx.opts.warmup + ctx.opts.runs, ioTiming: { inputs: activations, warmup: ctx.opts.warmup, runs: ctx.opts.runs },
     });
     const gpu = summarize(r.timesMs!.slice(ctx.opts.warmup));

@@ -8,8 +8,8 @@
  * is timed once, and its entry says so (vae.ts).
  */
 import { writeFileSync } from 'node:fs';
-import { BrowserHost } from '../../src/host/browser-host.ts';
-import type { AdapterSummary } from '../../src/worker/api.ts';
+import { startTestHost } from '../support/test-host.ts';
+import type { AdapterSummary } from '../../src/engine/api.ts';
 import { type BenchContext, type BenchOptions, CACHE, cachePath, type Entry } from './context.ts';
 import { forwardEntries } from './forward.ts';
 import { kernelEntries } from './kernels.ts';
@@ -97,13 +97,13 @@ export async function main(argv: string[]): Promise<number> {
   const log = (l: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${l}\n`);
   const www = await writePeerPage();
   cachePath('data', '.keep');
-  const host = await BrowserHost.start({ verbose: opts.verbose, staticRoutes: { '/ort/': ORT_DIST, '/bench/': www, '/cache/': CACHE } });
+  const host = await startTestHost({ verbose: opts.verbose, staticRoutes: { '/ort/': ORT_DIST, '/bench/': www, '/cache/': CACHE } });
   const entries: Entry[] = [];
   let adapter: AdapterSummary;
   let peerInfo: unknown = null;
   let kernelChoices: unknown = {};
   try {
-    adapter = await host.call<AdapterSummary>('init');
+    adapter = await host.api.engine.init();
     log(`adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.description}`);
     const ctx: BenchContext = { opts, host, peer: null, log };
     if (opts.noPeer) ctx.peerMissing = 'disabled (--no-peer)';
@@ -133,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
         entries.push({ name: family, measures: '', skipped: `failed: ${(e as Error).message}` });
       }
     }
-    kernelChoices = await host.call('kernelChoices');
+    kernelChoices = await host.api.engine.kernelChoices();
     log(`autotune: ${JSON.stringify(kernelChoices)}`);
   } finally {
     await host.close();

@@ -90,9 +90,9 @@ async function loadRandomVae(ctx: BenchContext): Promise<{ id: string; weightByt
   }
   const path = cachePath('vae-decoder-random.safetensors');
   writeFileSync(path, writeSafetensors(tensors));
-  const before = await ctx.host.call<{ liveBytes: number }>('memoryStats');
-  const id = await ctx.host.call<string>('loadVae', cacheUrl(ctx, path), SD_VAE_CONFIG);
-  const after = await ctx.host.call<{ liveBytes: number }>('memoryStats');
+  const before = await ctx.host.api.engine.memoryStats();
+  const id = await ctx.host.api.engine.loadVae(cacheUrl(ctx, path), SD_VAE_CONFIG);
+  const after = await ctx.host.api.engine.memoryStats();
   return { id, weightBytes: after.liveBytes - before.liveBytes };
 }
 
@@ -108,7 +108,7 @@ export async function vaeEntries(ctx: BenchContext): Promise<Entry[]> {
     const z = { shape: [1, 4, h, h], data: randn(600, 4 * h * h) };
     // The first decode after recording is the warm-up; on a machine where one decode takes many
     // minutes it is the only one, and the entry says so.
-    const r = await ctx.host.call<BenchDecode>('benchVaeDecode', vae.id, z, { warmup: ctx.opts.warmup, runs: ctx.opts.runs, onceOverMs: LONG_DECODE_MS });
+    const r = await ctx.host.api.bench.benchVaeDecode(vae.id, z, { warmup: ctx.opts.warmup, runs: ctx.opts.runs, onceOverMs: LONG_DECODE_MS });
     const timing = r.once
       ? `ONE timed run, no warm-up decode (the decode recorded and its pipelines compiled before timing): ${Math.round(r.times[0] / 60_000)} min per decode here, over the ${LONG_DECODE_MS / 60_000} min above which the bench times a decode once`
       : `median of ${ctx.opts.runs} timed runs after ${ctx.opts.warmup} warm-up`;

@@ -9,10 +9,9 @@ import { BUILTIN_CONFIG, BUILTIN_WEIGHTS } from '../../src/cli/builtin-model.ts'
 import { parseDitConfig, type DitConfig } from '../../src/model/config.ts';
 import { safetensorsSource } from '../../src/model/safetensors-source.ts';
 import { parseVaeConfig } from '../../src/model/vae-config.ts';
-import { sampleLoop, type SamplerKind } from '../../src/sampling/loop.ts';
+import { sampleLoop, type SamplerKind } from '../reference/sampling-loop.ts';
 import { initialLatent, seededStepNoise } from '../../src/sampling/noise.ts';
 import { SpacedDiffusion } from '../../src/sampling/schedule.ts';
-import type { SamplerName } from '../../src/worker/api.ts';
 import { SafetensorsFile } from '../../src/weights/safetensors.ts';
 import { ditForwardCpu, materialize, type Tensors } from '../reference/dit.ts';
 import { vaeDecodeCpu, vaeWeightsCpu } from '../reference/vae.ts';
@@ -21,18 +20,17 @@ import { loadJson, tensorSource } from '../support/fixtures.ts';
 export interface ReferenceParams {
   classId: number;
   steps: number;
-  sampler: SamplerName;
+  sampler: SamplerKind;
   seed: number;
   cfgScale: number;
 }
 
-const KIND: Record<SamplerName, SamplerKind> = { ddpm: 'ddpm', ddim: 'ddim', 'dpm++': 'dpmpp-2m' };
 
 async function sample(w: Tensors, c: DitConfig, p: ReferenceParams): Promise<Float32Array> {
   const { final } = await sampleLoop({
     model: (x, t, y) => Float32Array.from(ditForwardCpu(w, c, x, Float32Array.from(t), Int32Array.from(y))),
     schedule: SpacedDiffusion.fromRespacing(String(p.steps)),
-    sampler: KIND[p.sampler],
+    sampler: p.sampler,
     z: initialLatent(p.seed, c.in_channels * c.input_size ** 2),
     labels: [p.classId],
     channels: c.in_channels,

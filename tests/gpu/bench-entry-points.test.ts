@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DitConfig } from '../../src/model/config.ts';
 import { writeSafetensors } from '../../src/weights/safetensors.ts';
-import type { KernelResult } from '../../src/worker/lab.ts';
-import type { HostTensorF32 } from '../../src/worker/tensors.ts';
+import type { KernelResult } from '../support/lab/lab.ts';
+import type { HostTensorF32 } from '../../src/gpu/host-tensor.ts';
 import * as ref from '../reference/ops.ts';
 import { relativeError } from '../support/compare.ts';
 import { fixture, loadJson, loadSafetensors } from '../support/fixtures.ts';
@@ -36,7 +36,7 @@ describe('bench entry points', () => {
     const lin = (name: string, l: { w: Float32Array; b: Float32Array }, o: number, i: number) => ({
       [`${name}.weight`]: { shape: [o, i], data: l.w }, [`${name}.bias`]: { shape: [o], data: l.b },
     });
-    const r = await host().call<KernelResult>('runKernel', {
+    const r = await host().api.lab.runKernel({
       kernel: 'ditBlock',
       inputs: { x: { shape: [rows, D], data: x }, modulation: { shape: [N, 8 * D], data: mod }, ...lin('attn.qkv', qkv, 3 * D, D), ...lin('attn.proj', proj, D, D), ...lin('mlp.fc1', fc1, 4 * D, D), ...lin('mlp.fc2', fc2, D, 4 * D) },
       outputs: { x: [rows, D] }, params: { N, T, D, heads: H }, repeats: 3, ioTiming: { inputs: ['x', 'modulation'], warmup: 1, runs: 3 },
@@ -52,24 +52,23 @@ describe('bench entry points', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dit-bench-'));
     writeFileSync(join(dir, 'w.safetensors'), writeSafetensors(randomDitWeights(c, 3)));
     const h = host();
-    const id = await h.call<string>('loadDit', h.serveFile(join(dir, 'w.safetensors')), c);
+    const id = await h.api.engine.loadDit(h.serveFile(join(dir, 'w.safetensors')), c);
     const { x, t, y } = randomDitInputs(c, 2, 4);
     const xs = { shape: [2, 4, 8, 8], data: x };
-    const plain = await h.call<Record<string, HostTensorF32>>('ditForward', id, xs, t, y, {});
-    const timed = await h.call<{ times: number[]; out: HostTensorF32; calls: { dispatches: number; submits: number } }>('benchDitForward', id, xs, t, y, { warmup: 1, runs: 3 });
+    const plain = await h.api.engine.ditForward(id, xs, t, y, {});
+    const timed = await h.api.bench.benchDitForward(id, xs, t, y, { warmup: 1, runs: 3 });
     expect(timed.times).toHaveLength(3);
     expect(timed.out.data).toEqual(plain.out.data);
     // 7 per block + 11 around them; the forward's submission and the readback's.
     expect(timed.calls).toMatchObject({ dispatches: 7 * 2 + 11, submits: 2 });
 
-    const s = await h.call<{ stepTimes: number[]; steps: number; calls: { dispatches: number; submits: number }[] }>('benchDitSample', id, {
+    const s = await h.api.bench.benchDitSample(id, {
       labels: Int32Array.of(3), respacing: '4', sampler: 'ddpm', cfgScale: 4, seed: 1,
     });
     expect(s.steps).toBe(4);
     expect(s.stepTimes).toHaveLength(3);
     expect(s.calls.every((k) => k.dispatches === 7 * 2 + 13 && k.submits === 1)).toBe(true);
-    expect(await h.call<string[]>('methods')).toContain('benchDitForward');
-    const mem = await h.call<{ liveBytes: number; peakBytes: number }>('memoryStats');
+    const mem = await h.api.engine.memoryStats();
     expect(mem.peakBytes).toBeGreaterThanOrEqual(mem.liveBytes);
     expect(mem.liveBytes).toBeGreaterThan(0);
   });
@@ -78,15 +77,15 @@ describe('bench entry points', () => {
     const h = host();
     const io = loadSafetensors('vae/small.io.safetensors');
     const z = { shape: io.entry('z').shape, data: io.float32('z') };
-    const id = await h.call<string>('loadVae', h.serveFile(fixture('vae/small.safetensors')), loadJson('vae/small.config.json'));
+    const id = await h.api.engine.loadVae(h.serveFile(fixture('vae/small.safetensors')), loadJson('vae/small.config.json'));
     type Bench = { times: number[]; once: boolean; sample: HostTensorF32; calls: { dispatches: number; submits: number }; decodeBytes: number };
-    const timed = await h.call<Bench>('benchVaeDecode', id, z, { warmup: 1, runs: 2, onceOverMs: 1e9 });
+    const timed = await h.api.bench.benchVaeDecode(id, z, { warmup: 1, runs: 2, onceOverMs: 1e9 });
     expect(timed.once).toBe(false);
     expect(timed.times).toHaveLength(2);
     expect(timed.calls.submits).toBe(2); // this small decode is one piece, then the sample's readback
     // Three slots of the largest activation (2 x 32 x 64 x 64 f32) at least.
     expect(timed.decodeBytes).toBeGreaterThanOrEqual(3 * 2 * 32 * 64 * 64 * 4);
-    const once = await h.call<Bench>('benchVaeDecode', id, z, { warmup: 1, runs: 3, onceOverMs: 0 });
+    const once = await h.api.bench.benchVaeDecode(id, z, { warmup: 1, runs: 3, onceOverMs: 0 });
     expect(once.once).toBe(true);
     expect(once.times).toHaveLength(1);
     expect(once.decodeBytes).toBe(timed.decodeBytes);

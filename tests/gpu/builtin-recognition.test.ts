@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_CONFIG, BUILTIN_WEIGHTS } from '../../src/cli/builtin-model.ts';
 import { parseDitConfig } from '../../src/model/config.ts';
-import type { HostTensorF32 } from '../../src/worker/tensors.ts';
+import type { HostTensorF32 } from '../../src/gpu/host-tensor.ts';
 import { readFileSync } from 'node:fs';
 import { loadSafetensors } from '../support/fixtures.ts';
 import { useBrowserHost } from '../support/gpu-host.ts';
@@ -20,10 +20,10 @@ const SEEDS = [11];
 
 async function sampleAll(cfg: number) {
   const config = parseDitConfig(JSON.parse(readFileSync(BUILTIN_CONFIG, 'utf8')));
-  const id = await host().call<string>('loadDit', host().serveFile(BUILTIN_WEIGHTS), config);
+  const id = await host().api.engine.loadDit(host().serveFile(BUILTIN_WEIGHTS), config);
   const images: { classId: number; image: Float32Array }[] = [];
   for (const seed of SEEDS) {
-    const res = await host().call<{ final: HostTensorF32 }>('ditSample', id, {
+    const res = await host().api.engine.ditSample(id, {
       labels: Int32Array.from(CLASSES), respacing: '12', sampler: 'ddim', cfgScale: cfg, noise: { seed },
     });
     const per = 3 * 32 * 32;

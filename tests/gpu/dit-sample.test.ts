@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDitConfig } from '../../src/model/config.ts';
-import { sampleLoop, type SamplerKind } from '../../src/sampling/loop.ts';
+import { sampleLoop, type SamplerKind } from '../reference/sampling-loop.ts';
 import { initialLatent, seededStepNoise } from '../../src/sampling/noise.ts';
 import { SpacedDiffusion } from '../../src/sampling/schedule.ts';
 import { SafetensorsFile } from '../../src/weights/safetensors.ts';
@@ -58,7 +58,7 @@ describe('dit sample against the CPU loop on other settings (seeded noise)', () 
   const cases: [string, SamplerKind, string, number, number[], string][] = [
     ['ddpm', 'ddpm', '7', 1.5, [0, 9, 4], 'guidance 1.5, 3 labels, 7 steps'],
     ['ddim', 'ddim', 'ddim5', 7, [2], 'ddim5 respacing, guidance 7'],
-    ['dpm++', 'dpmpp-2m', '6', 3, [5, 1], 'DPM-Solver++(2M), 6 steps'],
+    ['dpm++', 'dpm++', '6', 3, [5, 1], 'DPM-Solver++(2M), 6 steps'],
     ['ddpm', 'ddpm', '4', 1, [8, 8], 'guidance 1 skips the null half'],
   ];
   for (const [cli, kind, respacing, cfg, labels, label] of cases) {
@@ -86,7 +86,7 @@ describe('dit sample against the CPU loop on other settings (seeded noise)', () 
 
 describe('dit sample refuses bad input with no output written', () => {
   const bad: [string, string[], RegExp][] = [
-    ['a label ≥ num_classes', ['--labels', '3,10', '--respacing', '10', '--sampler', 'ddim', '--cfg', '4', '--seed', '0'], /label 10 is out of range/],
+    ['a label ≥ num_classes', ['--labels', '3,10', '--respacing', '10', '--sampler', 'ddim', '--cfg', '4', '--seed', '0'], /class 10 is outside 0..9/],
     ['an unknown sampler', ['--labels', '3', '--respacing', '10', '--sampler', 'euler', '--cfg', '4', '--seed', '0'], /unknown sampler "euler"/],
     ['noise of the wrong shape', ['--labels', '3', '--respacing', '10', '--sampler', 'ddpm', '--cfg', '4', '--noise', tiny('loop-tiny-ddpm10.io.safetensors')], /noise z has shape \[2,4,8,8\], expected \[1,4,8,8\]/],
     ['a malformed respacing', ['--labels', '3', '--respacing', 'ddim7x', '--sampler', 'ddim', '--cfg', '4', '--seed', '0'], /respacing|ddim|invalid|cannot/i],

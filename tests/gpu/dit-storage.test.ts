@@ -35,8 +35,8 @@ function halfCopy(dtype: 'F16' | 'BF16'): string {
 async function forward(opts: { f16?: boolean; maxBindingBytes?: number }, weights = fixture('dit/dit-small-p4.safetensors')) {
   const config = parseDitConfig(loadJson('dit/dit-small-p4.config.json'));
   const io = loadSafetensors('dit/dit-small-p4.io.safetensors');
-  const id = await host().call<string>('loadDit', host().serveFile(weights), config, opts);
-  const res = await host().call<Record<string, { data: Float32Array }>>('ditForward', id, { shape: io.entry('x').shape, data: io.float32('x') }, io.float32('t'), toInt32(io.raw('y')), {});
+  const id = await host().api.engine.loadDit(host().serveFile(weights), config, opts);
+  const res = await host().api.engine.ditForward(id, { shape: io.entry('x').shape, data: io.float32('x') }, io.float32('t'), toInt32(io.raw('y')), {});
   return { out: res.out.data, ref: io.float32('out') };
 }
 

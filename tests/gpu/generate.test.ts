@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRgbaPng, readPngText } from '../../src/app/png.ts';
 import { parseDitConfig } from '../../src/model/config.ts';
 import { parseVaeConfig } from '../../src/model/vae-config.ts';
-import { sampleLoop } from '../../src/sampling/loop.ts';
+import { sampleLoop } from '../reference/sampling-loop.ts';
 import { initialLatent, seededStepNoise } from '../../src/sampling/noise.ts';
 import { SpacedDiffusion } from '../../src/sampling/schedule.ts';
 import { ditForwardCpu, materialize } from '../reference/dit.ts';

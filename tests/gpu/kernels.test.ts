@@ -3,21 +3,21 @@
  * not multiples of the tile sizes, with output buffers poisoned (NaN) before the kernel runs.
  */
 import { describe, expect, it } from 'vitest';
-import { ddimStep, ddpmStep, dpmSolverPP2MStep, predictXstartFromEps } from '../../src/sampling/samplers.ts';
+import { ddimStep, ddpmStep, dpmSolverPP2MStep, predictXstartFromEps } from '../reference/samplers.ts';
 import { SpacedDiffusion } from '../../src/sampling/schedule.ts';
 import { stepCoefficients } from '../../src/sampling/step-coefficients.ts';
 import { f32ToF16Bits } from '../../src/gpu/half.ts';
 import { f16ToF32 } from '../../src/weights/safetensors.ts';
 import { ATTENTION_QUERIES } from '../../src/gpu/attention-tiles.ts';
 import { MATMUL_TILES, tileName } from '../../src/gpu/matmul-tiles.ts';
-import type { KernelResult, KernelRun } from '../../src/worker/lab.ts';
+import type { KernelResult, KernelRun } from '../support/lab/lab.ts';
 import * as ref from '../reference/ops.ts';
 import { expectClose } from '../support/compare.ts';
 import { useBrowserHost } from '../support/gpu-host.ts';
 import { randn } from '../support/random.ts';
 
 const host = useBrowserHost();
-const run = (r: KernelRun) => host().call<KernelResult>('runKernel', r);
+const run = (r: KernelRun) => host().api.lab.runKernel(r);
 const f32 = (shape: number[], seed: number, scale = 1) => ({ shape, data: randn(seed, shape.reduce((a, b) => a * b, 1), scale) });
 
 // Every matmul kernel and tile the autotune can pick (src/gpu/matmul-tiles.ts).
@@ -119,7 +119,7 @@ describe('attention (flash-style, online softmax)', () => {
 });
 
 // Both paths on this adapter (SwiftShader offers subgroups): the subgroup one is the default where offered.
-for (const subgroups of [0, 1]) describe(`LayerNorm + adaLN modulation${subgroups ? ', subgroup reductions' : ', workgroup reductions'}`, () => {
+for (const subgroups of [0, 1] as const) describe(`LayerNorm + adaLN modulation${subgroups ? ', subgroup reductions' : ', workgroup reductions'}`, () => {
   for (const [S, T, D] of [[1, 1, 4], [2, 5, 37], [3, 17, 130], [2, 9, 1152]] as const) {
     it(`samples=${S} T=${T} D=${D}`, async () => {
       const rows = S * T;
@@ -160,7 +160,7 @@ describe('embeddings', () => {
     const [rows, D, N] = [11, 37, 6];
     const table = f32([rows, D], 5);
     const ids = { shape: [N], data: Int32Array.from([3, 10, 0, 7, 10, 1]) };
-    const res = await run({ kernel: 'embedding', inputs: { ids, table }, outputs: { out: [N, D] }, params: { N, D } });
+    const res = await run({ kernel: 'embedding', inputs: { labels: ids, table }, outputs: { out: [N, D] }, params: { N, D } });
     const want = Array.from(ids.data).flatMap((id) => Array.from(table.data.subarray(id * D, (id + 1) * D)));
     expectClose(res.outputs.out.data, want, 0, 0);
   });
@@ -192,7 +192,7 @@ describe('classifier-free guidance combine', () => {
     it(`guides ${guided} of 8 channels, passes the rest per row`, async () => {
       const [B, C, HW] = [3, 8, 35];
       const modelOut = f32([2 * B, C, HW], guided);
-      const res = await run({ kernel: 'cfgCombine', inputs: { modelOut }, outputs: { out: [2 * B, C, HW] }, params: { B, C, HW, guided, scale: 4.5 } });
+      const res = await run({ kernel: 'cfgCombine', inputs: { modelOut }, outputs: { out: [2 * B, C, HW] }, params: { B, C, HW, guided, cfgScale: 4.5 } });
       expectClose(res.outputs.out.data, ref.cfgCombine(modelOut.data, B, C, HW, guided, 4.5), 1e-5, 1e-6);
     });
   }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseVaeConfig, type VaeConfig, vaeIntermediateNames } from '../../src/model/vae-config.ts';
 import { safetensorsSource } from '../../src/model/safetensors-source.ts';
-import type { DecodedImage } from '../../src/worker/vae-runner.ts';
+import type { DecodedImage } from '../../src/engine/vae-runner.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/weights/safetensors.ts';
 import * as ref from '../reference/vae-ops.ts';
 import { vaeDecodeCpu, vaeWeightsCpu } from '../reference/vae.ts';
@@ -186,25 +186,25 @@ describe('the engine API', () => {
   const host = useBrowserHost();
   const io = loadSafetensors('vae/small.io.safetensors');
   const z = { shape: io.entry('z').shape, data: io.float32('z') };
-  const load = () => host().call<string>('loadVae', host().serveFile(vae('small.safetensors')), loadJson('vae/small.config.json'));
+  const load = () => host().api.engine.loadVae(host().serveFile(vae('small.safetensors')), loadJson('vae/small.config.json'));
 
   it('bands automatically when a buffer would pass the limit, with the same result', async () => {
     const id = await load();
-    const wholeOut = await host().call<Record<string, { data: Float32Array }>>('vaeDecode', id, z, {});
+    const wholeOut = await host().api.engine.vaeDecode(id, z, {});
     // 300 kB per buffer: 2 latent rows per band for small (2 x 32 ch x 8 rows x 64 cols x 4 B = 256 KiB at the top level).
-    const auto = await host().call<Record<string, { shape: number[]; data: Float32Array }>>('vaeDecode', id, z, { maxBufferBytes: 300_000 });
+    const auto = await host().api.engine.vaeDecode(id, z, { maxBufferBytes: 300_000 });
     expect(auto.sample.shape).toEqual([2, 3, 64, 64]);
     expect(scaledMaxAbsError(auto.sample.data, wholeOut.sample.data)).toBeLessThan(TOL);
     expect(scaledMaxAbsError(auto.sample.data, io.float32('sample'))).toBeLessThan(TOL);
     // The limit reaches the planner: under 128 KiB not even one latent row fits.
-    await expect(host().call('vaeDecode', id, z, { maxBufferBytes: 100_000 })).rejects.toThrow(/too wide to decode/);
+    await expect(host().api.engine.vaeDecode(id, z, { maxBufferBytes: 100_000 })).rejects.toThrow(/too wide to decode/);
   });
 
   it('submits the decode in pieces of bounded work, bit for bit the one-submission decode', async () => {
     const id = await load();
     type Bench = { sample: { shape: number[]; data: Float32Array }; calls: { dispatches: number; submits: number } };
     const once = { warmup: 0, runs: 1 };
-    const decodeWith = (opts: object) => host().call<Bench>('benchVaeDecode', id, z, once, opts);
+    const decodeWith = (opts: object) => host().api.bench.benchVaeDecode(id, z, once, opts);
     const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
     // The small VAE on its 2 x 8 x 8 latent is ~1.9 GFLOP: at most 1e8 per submission is at least 19
     // submissions. Unbanded, its top-level convs (1.5e8 each) are also split into row dispatches.
@@ -223,7 +223,7 @@ describe('the engine API', () => {
 
   it('decodes to RGBA8 images: round(255 · clamp(sample / 2 + 0.5, 0, 1)), alpha 255', async () => {
     const id = await load();
-    const images = await host().call<DecodedImage[]>('vaeDecodeImages', id, z, {});
+    const images = await host().api.engine.vaeDecodeImages(id, z, {});
     expect(images.map((im) => [im.width, im.height, im.rgba.length])).toEqual([[64, 64, 64 * 64 * 4], [64, 64, 64 * 64 * 4]]);
     const sample = io.float32('sample');
     const want = ref.toRgba(sample, 2, 3, 64, 64);

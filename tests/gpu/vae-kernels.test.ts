@@ -6,14 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LATENT_RGB_BIAS, LATENT_RGB_MATRIX } from '../../src/model/latent-preview.ts';
-import type { KernelResult, KernelRun } from '../../src/worker/lab.ts';
+import type { KernelResult, KernelRun } from '../support/lab/lab.ts';
 import * as ref from '../reference/vae-ops.ts';
 import { expectClose } from '../support/compare.ts';
 import { useBrowserHost } from '../support/gpu-host.ts';
 import { randn } from '../support/random.ts';
 
 const host = useBrowserHost();
-const run = (r: KernelRun) => host().call<KernelResult>('runKernel', r);
+const run = (r: KernelRun) => host().api.lab.runKernel(r);
 const f32 = (shape: number[], seed: number, scale = 1) => ({ shape, data: randn(seed, shape.reduce((a, b) => a * b, 1), scale) });
 const words = (data: Float32Array) => new Uint32Array(data.buffer, data.byteOffset, data.length);
 

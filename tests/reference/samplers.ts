@@ -9,7 +9,7 @@
  *   x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps.
  */
 import type { ModelPrediction } from './guidance.ts';
-import type { SpacedDiffusion } from './schedule.ts';
+import type { SpacedDiffusion } from '../../src/sampling/schedule.ts';
 
 export interface StepResult {
   /** x_{t-1} for the whole batch. */

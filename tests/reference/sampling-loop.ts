@@ -3,9 +3,9 @@
  * abstracted as a function so the loop runs (and is tested) on the CPU with a fake model.
  */
 import { DEFAULT_GUIDED_CHANNELS, cfgCombine, splitModelOutput } from './guidance.ts';
-import type { StepNoise } from './noise.ts';
+import type { StepNoise } from '../../src/sampling/noise.ts';
 import { ddimStep, ddpmStep, dpmSolverPP2MStep, predictXstartFromEps, type DpmSolverHistory } from './samplers.ts';
-import type { SpacedDiffusion } from './schedule.ts';
+import type { SpacedDiffusion } from '../../src/sampling/schedule.ts';
 
 /**
  * The raw DiT forward: x (N, C, H, W), the original timestep and label of every row; returns
@@ -16,7 +16,7 @@ export type DiTModel = (x: Float32Array, t: readonly number[], y: readonly numbe
 export type SamplerConfig =
   | { kind: 'ddpm'; clipDenoised?: boolean }
   | { kind: 'ddim'; eta?: number; clipDenoised?: boolean }
-  | { kind: 'dpmpp-2m'; clipDenoised?: boolean };
+  | { kind: 'dpm++'; clipDenoised?: boolean };
 
 export type SamplerKind = SamplerConfig['kind'];
 
@@ -133,7 +133,7 @@ export async function sampleLoop(options: SampleLoopOptions): Promise<SampleLoop
         ({ sample, predXstart } = ddimStep(d, index, x, prediction.eps, needsNoise ? noiseFor(step) : null, sampler));
         break;
       }
-      case 'dpmpp-2m':
+      case 'dpm++':
         predXstart = predictXstartFromEps(d, index, x, prediction.eps, sampler.clipDenoised);
         sample = dpmSolverPP2MStep(d, index, x, predXstart, history);
         history = { index, x0: predXstart };

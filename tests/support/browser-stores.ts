@@ -20,11 +20,11 @@ const FILE = 'transformer/diffusion_pytorch_model.safetensors';
 async function main(): Promise<number> {
   const bundle = await build({
     entryPoints: [fileURLToPath(new URL('./browser-stores.worker.ts', import.meta.url))],
-    bundle: true, write: false, format: 'iife', target: 'es2022',
+    bundle: true, write: false, format: 'esm', target: 'es2022',
   });
   const workerJs = bundle.outputFiles[0].text;
   const page = `<!doctype html><script>
-    const worker = new Worker('/worker.js');
+    const worker = new Worker('/worker.js', { type: 'module' });
     let pending;
     worker.onmessage = (e) => pending(e.data);
     window.call = (msg) => new Promise((resolve) => { pending = resolve; worker.postMessage(msg); });

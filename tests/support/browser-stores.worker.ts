@@ -37,7 +37,7 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
   }
   const store = (shared[msg.store] ??= await stores[msg.store]());
   const loaded = await loadHubWeights({ hub: msg.hub, repo: msg.repo, store, retryDelayMs: 1, progressIntervalMs: 0 }, msg.subfolder);
-  const h = new Sha256();
+  const h = await Sha256.create();
   for (let at = 0; at < loaded.source.size; at += 65536) h.update(await loaded.source.read(at, Math.min(loaded.source.size, at + 65536)));
   return { fromCache: loaded.fromCache, size: loaded.source.size, sha256: h.hex(), name: loaded.source.name };
 }

@@ -1,11 +1,11 @@
-/** One headless Chromium engine host per test file. */
+/** One headless Chromium engine host per test file, with the test worker (engine, kernel lab, bench). */
 import { afterAll, beforeAll } from 'vitest';
-import { BrowserHost } from '../../src/host/browser-host.ts';
+import { startTestHost, type TestHost } from './test-host.ts';
 
-export function useBrowserHost(): () => BrowserHost {
-  let host: BrowserHost | null = null;
+export function useBrowserHost(): () => TestHost {
+  let host: TestHost | null = null;
   beforeAll(async () => {
-    host = await BrowserHost.start();
+    host = await startTestHost();
   });
   afterAll(async () => {
     await host?.close();

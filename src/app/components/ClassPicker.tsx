@@ -1,7 +1,8 @@
 import { useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { className, classSynonyms, searchClasses, shortClassName } from '../../data/imagenet';
 import { useStudio, useStudioStore } from '../context';
-import { effectiveModel, modelClasses } from '../store';
+import { modelClasses } from '../state/classes';
+import { effectiveModel } from '../state/model-choice';
 
 const MAX_RESULTS = 50;
 

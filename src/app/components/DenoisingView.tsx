@@ -1,10 +1,11 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import type { Frame } from '../../worker/api';
+import type { Frame } from '../../engine/api';
 import { shortClassName } from '../../data/imagenet';
 import { useStudio, useStudioStore } from '../context';
 import { downloadPng } from '../download';
 import { formatDuration, formatRate } from '../format';
-import { SAMPLERS, isBusy } from '../store';
+import { isBusy } from '../state/run';
+import { samplerLabel } from '../state/settings';
 
 /** Draws a frame into a canvas whose intrinsic size is the frame's. */
 function FrameCanvas(props: { frame: Frame | null; testId: string; label: string; hidden?: boolean }) {
@@ -89,9 +90,7 @@ export function DenoisingView() {
   const result = run.result;
   const p = done ? result?.params : run.activeParams;
   const caption = p
-    ? `${shortClassName(p.classId)} · #${p.classId} · guidance ${p.cfgScale.toFixed(1)} · ${p.steps} ${
-        SAMPLERS.find((s) => s.value === p.sampler)?.label.split(' ')[0] ?? p.sampler
-      } steps · seed ${p.seed}`
+    ? `${shortClassName(p.classId)} · #${p.classId} · guidance ${p.cfgScale.toFixed(1)} · ${p.steps} ${samplerLabel(p.sampler)} steps · seed ${p.seed}`
     : null;
 
   return (

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef } from 'react';
 import { useController, useStudio, useStudioStore } from '../context';
-import { CFG_MAX, CFG_MIN } from '../store';
+import { CFG_MAX, CFG_MIN } from '../state/settings';
 
 /**
  * Classifier-free guidance, 1-10 in steps of 0.1. Once an image is finished, releasing the slider

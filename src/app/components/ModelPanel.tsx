@@ -2,19 +2,17 @@ import { useEffect, useId, useState, type DragEvent } from 'react';
 import { useController, useStudio, useStudioShallow, useStudioStore } from '../context';
 import { formatBytes, formatDuration } from '../format';
 import { classifyFiles, filesFromDrop, filesFromInput, type PathedFile } from '../local-files';
-import { DIT_REPOS, effectiveModel, isBusy, isDitRepo, modelKey, type LocalFiles } from '../store';
+import { DEFAULT_HUB_URL, DIT_HUB_MODELS, ditRepoForSize, knownHubModel } from '../../model/hub-models';
+import { isBusy } from '../state/run';
+import { effectiveModel, loadedBuiltin, loadedModel, pickerChoice, type LocalFiles, type PickerChoice } from '../state/model-choice';
 
-type Choice = 'builtin' | 'dit-256' | 'dit-512' | 'custom' | 'files';
+/** What the panel says about the known DiT-XL/2 weights' licence (the licence itself comes from hub-models). */
+const NON_COMMERCIAL_NOTE = 'DiT-XL/2 weights by Meta (facebookresearch/DiT): non-commercial use only, with attribution.';
 
-const DIT_LICENSE = {
-  name: 'CC-BY-NC 4.0',
-  url: 'https://creativecommons.org/licenses/by-nc/4.0/',
-  note: 'DiT-XL/2 weights by Meta (facebookresearch/DiT): non-commercial use only, with attribution.',
-};
-
+/** A licence line as a link to the licence's text, where it is one we recognise. */
 function licenseLink(license: string | undefined): { name: string; url?: string } {
   if (!license) return { name: 'unknown' };
-  if (/by-nc/i.test(license)) return { name: DIT_LICENSE.name, url: DIT_LICENSE.url };
+  if (/by-nc/i.test(license)) return { name: 'CC-BY-NC 4.0', url: 'https://creativecommons.org/licenses/by-nc/4.0/' };
   if (/^mit$/i.test(license)) return { name: 'MIT', url: 'https://opensource.org/license/mit' };
   if (/apache/i.test(license)) return { name: license, url: 'https://www.apache.org/licenses/LICENSE-2.0' };
   return { name: license };
@@ -79,9 +77,8 @@ export function ModelPanel() {
   const settings = useStudio((s) => s.settings);
   const urlModel = useStudio((s) => s.urlModel);
   const localFiles = useStudio((s) => s.localFiles);
-  const model = useStudio((s) => s.model);
-  const loadedKey = useStudio((s) => s.modelKey);
-  const wantedKey = useStudio(modelKey);
+  const builtin = useStudio(loadedBuiltin);
+  const loaded = useStudio(loadedModel);
   const busy = useStudio(isBusy);
   const status = useStudio((s) => s.run.status);
   const loadProgress = useStudio((s) => s.run.loadProgress);
@@ -91,18 +88,8 @@ export function ModelPanel() {
   const [fileError, setFileError] = useState<string | null>(null);
   const id = useId();
 
-  const builtinClasses = loadedKey === 'builtin' ? model?.knownClasses?.length : undefined;
-  const choice: Choice =
-    ref.kind === 'builtin'
-      ? 'builtin'
-      : ref.kind === 'files'
-        ? 'files'
-        : ref.repo === DIT_REPOS[256]
-          ? 'dit-256'
-          : ref.repo === DIT_REPOS[512]
-            ? 'dit-512'
-            : 'custom';
-  const loaded = loadedKey === wantedKey ? model : null;
+  const builtinClasses = builtin?.knownClasses?.length;
+  const choice = pickerChoice(ref);
 
   async function takeFiles(files: PathedFile[]) {
     setFileError(null);
@@ -123,12 +110,12 @@ export function ModelPanel() {
 
   // DiT-XL/2's license is known; any other Hub repo or local checkpoint has its own (the engine
   // reports DiT-XL/2's for every Hub repo), so point at the repository instead of guessing.
-  const ditWeights = ref.kind === 'hub' && isDitRepo(ref.repo);
+  const known = ref.kind === 'hub' ? knownHubModel(ref.repo) : undefined;
   const license =
     ref.kind === 'builtin'
-      ? licenseLink(loaded?.license ?? (model && loadedKey === 'builtin' ? model.license : undefined))
-      : ditWeights
-        ? licenseLink(loaded?.license ?? 'CC-BY-NC-4.0')
+      ? licenseLink(loaded?.license ?? builtin?.license)
+      : known
+        ? licenseLink(loaded?.license ?? known.license)
         : ref.kind === 'hub'
           ? { name: `see the model card of ${ref.repo}`, url: `${ref.hubUrl.replace(/\/+$/, '')}/${ref.repo}` }
           : { name: 'see where the checkpoint came from' };
@@ -141,11 +128,14 @@ export function ModelPanel() {
         <select
           id={`${id}-choice`}
           value={choice}
-          onChange={(e) => store.getState().selectModel(e.target.value as Choice)}
+          onChange={(e) => store.getState().selectModel(e.target.value as PickerChoice)}
         >
           <option value="builtin">Built-in (offline{builtinClasses ? `, ${builtinClasses} classes` : ''})</option>
-          <option value="dit-256">DiT-XL/2 256 (Hub download, ≈ 3 GB)</option>
-          <option value="dit-512">DiT-XL/2 512 (Hub download, ≈ 3 GB)</option>
+          {DIT_HUB_MODELS.map((m) => (
+            <option key={m.repo} value={`dit-${m.imageSize}`}>
+              DiT-XL/2 {m.imageSize} (Hub download, ≈ 3 GB)
+            </option>
+          ))}
           <option value="custom">Other Hub repository…</option>
           <option value="files">Local files…</option>
         </select>
@@ -164,13 +154,13 @@ export function ModelPanel() {
           <TextSetting
             label="Hub URL"
             value={ref.hubUrl}
-            placeholder="https://huggingface.co"
+            placeholder={DEFAULT_HUB_URL}
             onCommit={(v) => store.getState().setHub({ hubUrl: v })}
           />
           <TextSetting
             label="Repository"
             value={ref.repo}
-            placeholder="facebook/DiT-XL-2-256"
+            placeholder={ditRepoForSize(256)}
             onCommit={(v) => store.getState().setHub({ hubRepo: v })}
           />
           <TextSetting
@@ -254,7 +244,7 @@ export function ModelPanel() {
         ) : (
           license.name
         )}
-        {ditWeights && <span className="hint"> — {DIT_LICENSE.note}</span>}
+        {known && <span className="hint"> — {NON_COMMERCIAL_NOTE}</span>}
       </p>
     </section>
   );

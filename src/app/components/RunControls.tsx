@@ -1,6 +1,6 @@
 import { useController, useStudio } from '../context';
 import { formatBytes, formatDuration, formatRate } from '../format';
-import { isBusy } from '../store';
+import { isBusy } from '../state/run';
 
 /** Generate / Cancel, the progress bar and a one-line status. */
 export function RunControls() {

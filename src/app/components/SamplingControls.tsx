@@ -1,8 +1,10 @@
 import { useEffect, useId, useState } from 'react';
-import type { SamplerName } from '../../worker/api';
+import type { SamplerKind } from '../../engine/api';
 import { useStudio, useStudioStore } from '../context';
 import { DiceIcon } from './ClassPicker';
-import { SAMPLERS, SEED_MAX, STEPS_MAX, STEPS_MIN, effectiveModel, hasF16, selectedHubSize, type ImageSize, type Precision } from '../store';
+import { DIT_HUB_MODELS } from '../../model/hub-models';
+import { effectiveModel, hasF16, loadedBuiltin, selectedHubSize } from '../state/model-choice';
+import { SAMPLERS, SEED_MAX, STEPS_MAX, STEPS_MIN, type Precision } from '../state/settings';
 
 /** A number input that lets the user type freely and commits valid integers. */
 function IntegerInput(props: {
@@ -47,7 +49,7 @@ export function SamplingControls() {
   const precision = useStudio((s) => s.settings.precision);
   const f16 = useStudio(hasF16);
   const modelKind = useStudio((s) => effectiveModel(s).kind);
-  const builtinSize = useStudio((s) => (s.modelKey === 'builtin' ? s.model?.imageSize : undefined));
+  const builtinSize = useStudio((s) => loadedBuiltin(s)?.imageSize);
   const id = useId();
 
   return (
@@ -59,7 +61,7 @@ export function SamplingControls() {
             id={`${id}-sampler`}
             data-testid="sampler"
             value={sampler}
-            onChange={(e) => store.getState().setSampler(e.target.value as SamplerName)}
+            onChange={(e) => store.getState().setSampler(e.target.value as SamplerKind)}
           >
             {SAMPLERS.map((s) => (
               <option key={s.value} value={s.value}>
@@ -101,7 +103,7 @@ export function SamplingControls() {
         <fieldset className="field segmented-field" disabled={size === null}>
           <legend>Image size</legend>
           <div className="segmented">
-            {([256, 512] as ImageSize[]).map((v) => (
+            {DIT_HUB_MODELS.map(({ imageSize: v }) => (
               <label key={v} className="segment">
                 <input
                   type="radio"

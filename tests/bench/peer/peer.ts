@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
-import type { BrowserHost } from '../../../src/host/browser-host.ts';
+import type { TestHost as BrowserHost } from '../../support/test-host.ts';
 import { cachePath, ROOT } from '../context.ts';
 import type { PeerInfo, PeerJob, ProviderResult } from './ort-runner.ts';
 

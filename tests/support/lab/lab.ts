@@ -1,27 +1,89 @@
 /**
- * Runs single kernels on host-provided tensors, for the kernel tests and the benchmarks. Output
+ * Runs single kernels on host-provided tensors, for the kernel tests and the benchmarks. Each
+ * kernel's inputs, outputs and params are typed (KernelRun is a union keyed by `kernel`). Output
  * tensors are poisoned with NaN first, so an element a kernel forgets to write cannot pass.
  */
-import { allocateBanded, type BandedTensor, poisonBanded, readBanded, type Shape4, writeBanded } from '../gpu/banded.ts';
-import { checked } from '../gpu/device.ts';
-import * as ops from '../gpu/ops.ts';
-import { MATMUL_TILES, type MatmulTile, tileName } from '../gpu/matmul-tiles.ts';
-import { Program } from '../gpu/program.ts';
-import { Allocator, poison, readTensor, type Tensor, writeTensor } from '../gpu/tensor.ts';
-import type { DitConfig } from '../model/config.ts';
-import { allocateActivations, type DitWeights, recordDitBlock } from '../model/dit.ts';
-import type { GpuSamplerKind } from '../sampling/step-coefficients.ts';
-import type { GpuContext } from './gpu-context.ts';
-import { type KernelShapes, tuneKernels } from './kernel-tuning.ts';
-import type { HostTensorF32 } from './tensors.ts';
-import { VAE_RECORDERS } from './vae-lab.ts';
+import { allocateBanded, type BandedTensor, poisonBanded, readBanded, writeBanded } from '../../../src/gpu/banded.ts';
+import { checked, type Gpu } from '../../../src/gpu/device.ts';
+import type { HostTensorF32, HostTensorI32 } from '../../../src/gpu/host-tensor.ts';
+import { MATMUL_TILES, type MatmulTile, tileName } from '../../../src/gpu/matmul-tiles.ts';
+import * as ops from '../../../src/gpu/ops.ts';
+import { Program } from '../../../src/gpu/program.ts';
+import { Allocator, poison, readTensor, type Tensor, writeTensor } from '../../../src/gpu/tensor.ts';
+import type { DitConfig } from '../../../src/model/config.ts';
+import { allocateActivations, type DitWeights, recordDitBlock } from '../../../src/model/dit.ts';
+import { SAMPLER_STEP_MODE, type SamplerKind } from '../../../src/sampling/sampler-kind.ts';
+import type { GpuContext } from '../../../src/engine/gpu-context.ts';
+import { type KernelShapes, tuneKernels } from '../../../src/engine/kernel-tuning.ts';
+import type { LabKernel, NoParams, RecordContext, Recorder, Recorders, Tensors } from './recorder.ts';
+import { VAE_RECORDERS, type VaeLabKernels } from './vae-lab.ts';
 
-export interface KernelRun {
-  kernel: string;
-  inputs: Record<string, HostTensorF32 | { shape: number[]; data: Int32Array }>;
+type F32 = HostTensorF32;
+type I32 = HostTensorI32;
+
+type Autotune = {
+  /** Tune the kernels for this run's shapes first (benchmarks time what a model would run). */
+  autotune?: 0 | 1;
+};
+
+/** The DiT's kernels, and one whole block: each one's host inputs by name, output names and params (recorder.ts). */
+type DitLabKernels = {
+  /** y = epilogue(x · wᵀ + b); w [N, K] in PyTorch's layout, packed as the model packs it; y as an input is the output's initial data. */
+  matmul: {
+    inputs: { x: F32; w: F32; b: F32; aux?: F32; y?: F32 };
+    outputs: 'y';
+    params: Autotune & {
+      M: number; N: number; K: number;
+      f16?: 0 | 1;
+      epilogue?: ops.EpilogueName;
+      yStride?: number; yOffset?: number;
+      auxStride?: number; auxOffset?: number; auxRowDiv?: number; auxRowMod?: number;
+      /** A tile by name (matmul-tiles.ts tileName); default: the device's choice. */
+      tile?: string;
+    };
+  };
+  /** `queries`: query rows per invocation of the vec4 kernel (default: the device's choice). */
+  attention: { inputs: { qkv: F32 }; outputs: 'o'; params: Autotune & { B: number; T: number; H: number; headDim: number; queries?: number } };
+  /** `subgroups`: 0 the workgroup reductions, 1 the subgroup ones (default: the device's). */
+  layerNormModulate: {
+    inputs: { x: F32; modulation: F32 };
+    outputs: 'y';
+    params: { rows: number; D: number; T: number; stride: number; shiftOffset: number; scaleOffset: number; subgroups?: 0 | 1 };
+  };
+  add: { inputs: { a: F32; b: F32 }; outputs: 'out'; params: NoParams };
+  silu: { inputs: { x: F32 }; outputs: 'out'; params: NoParams };
+  timestepEmbedding: { inputs: { t: F32 }; outputs: 'out'; params: { N: number; dim: number } };
+  embedding: { inputs: { labels: I32; table: F32 }; outputs: 'out'; params: { N: number; D: number } };
+  patchEmbed: { inputs: { x: F32; weight: F32; bias: F32; pos: F32 }; outputs: 'tokens'; params: { N: number; C: number; H: number; W: number; P: number; D: number } };
+  unpatchify: { inputs: { tokens: F32 }; outputs: 'out'; params: { N: number; C: number; H: number; W: number; P: number } };
+  samplerStep: {
+    inputs: { coef: F32; model: F32; noise: F32; x: F32; x0: F32 };
+    outputs: 'x' | 'x0';
+    params: { sampler: SamplerKind; rows: number; C: number; HW: number; modelC: number };
+  };
+  cfgCombine: { inputs: { modelOut: F32 }; outputs: 'out'; params: { B: number; C: number; HW: number; guided: number; cfgScale: number } };
+  /**
+   * One DiT block, in place on x [N*T, D], given its modulation: [N, 8D] as a depth-1 model lays
+   * it out (the block's six vectors, then the final layer's two). Weights by their names in a
+   * block's state_dict (attn.qkv.weight, ..., mlp.fc2.bias), PyTorch layout.
+   */
+  ditBlock: {
+    inputs: { x: F32; modulation: F32; readonly [weight: `${string}.${'weight' | 'bias'}`]: F32 };
+    outputs: 'x';
+    params: Autotune & { N: number; T: number; D: number; heads: number };
+  };
+};
+
+/** Every kernel the lab runs. */
+type Kernels = DitLabKernels & VaeLabKernels;
+export type KernelName = keyof Kernels;
+
+type RunOf<K extends KernelName> = {
+  kernel: K;
+  inputs: Kernels[K]['inputs'];
   /** Output tensors to create (poisoned), by name and shape; an output listed in inputs too starts from that data. */
-  outputs: Record<string, number[]>;
-  params: Record<string, number | string>;
+  outputs: Record<Kernels[K]['outputs'], number[]>;
+  params: Kernels[K]['params'];
   /** Timing: replay the recorded dispatch this many extra times and report the median. */
   repeats?: number;
   /**
@@ -29,7 +91,10 @@ export interface KernelRun {
    * every output back; `warmup` untimed runs first.
    */
   ioTiming?: { inputs: string[]; warmup: number; runs: number };
-}
+};
+
+/** A run of one lab kernel: `{ kernel: 'matmul', inputs, outputs, params }`, each typed for that kernel. */
+export type KernelRun<K extends KernelName = KernelName> = { [P in K]: RunOf<P> }[K];
 
 export interface KernelResult {
   outputs: Record<string, HostTensorF32>;
@@ -40,106 +105,108 @@ export interface KernelResult {
   ioTimesMs?: number[];
 }
 
-export interface RecordContext {
-  alloc: Allocator;
-  host: KernelRun['inputs'];
-  /** Host input `name` ([B, C, H, W]) uploaded as row bands of these heights. */
-  bandedInput(name: string, bandRows: number[]): BandedTensor;
-  /** A poisoned banded tensor, read back whole as output `name`. */
-  bandedOutput(name: string, shape: Shape4, bandRows: number[]): BandedTensor;
-}
-
-export type Recorder = (prog: Program, t: Record<string, Tensor>, p: Record<string, number | string>, ctx: RecordContext) => void;
-
-const num = (p: Record<string, number | string>, k: string): number => {
-  const v = p[k];
-  if (typeof v !== 'number') throw new Error(`kernel param "${k}" missing`);
-  return v;
-};
-
 function tileByName(name: string): MatmulTile {
   const t = MATMUL_TILES.find((c) => tileName(c) === name);
   if (!t) throw new Error(`unknown matmul tile "${name}" (${MATMUL_TILES.map(tileName).join(', ')})`);
   return t;
 }
 
-const RECORDERS: Record<string, Recorder> = {
+const RECORDERS: Recorders<Kernels> = {
   matmul: (prog, t, p, ctx) => {
     // The weight arrives in PyTorch's [out, in] layout and is packed as the model packs it.
-    const lw = ops.uploadLinear(ctx.alloc, ctx.host.w.data as Float32Array, ctx.host.b.data as Float32Array, num(p, 'N'), num(p, 'K'), 'w', p.f16 === 1);
-    ops.linear(prog, t.x, lw, t.y, num(p, 'M'), {
-      epilogue: (p.epilogue as ops.EpilogueName) ?? 'none', aux: t.aux,
-      yStride: p.yStride as number | undefined, yOffset: p.yOffset as number | undefined,
-      auxStride: p.auxStride as number | undefined, auxOffset: p.auxOffset as number | undefined,
-      auxRowDiv: p.auxRowDiv as number | undefined, auxRowMod: p.auxRowMod as number | undefined,
-      tile: typeof p.tile === 'string' ? tileByName(p.tile) : undefined,
+    const lw = ops.uploadLinear(ctx.alloc, ctx.host.w.data, ctx.host.b.data, p.N, p.K, 'w', p.f16 === 1);
+    ops.linear(prog, t.x, lw, t.y, p.M, {
+      epilogue: p.epilogue ?? 'none', aux: t.aux,
+      yStride: p.yStride, yOffset: p.yOffset,
+      auxStride: p.auxStride, auxOffset: p.auxOffset, auxRowDiv: p.auxRowDiv, auxRowMod: p.auxRowMod,
+      tile: p.tile === undefined ? undefined : tileByName(p.tile),
     });
   },
-  attention: (prog, t, p) => ops.attention(prog, t.qkv, t.o, { batch: num(p, 'B'), tokens: num(p, 'T'), heads: num(p, 'H'), headDim: num(p, 'headDim') }, typeof p.queries === 'number' ? p.queries : undefined),
-  layerNormModulate: (prog, t, p) => ops.layerNormModulate(prog, t.x, t.y, num(p, 'rows'), num(p, 'D'), num(p, 'T'), {
-    modulation: t.modulation, stride: num(p, 'stride'), shiftOffset: num(p, 'shiftOffset'), scaleOffset: num(p, 'scaleOffset'),
+  attention: (prog, t, p) => ops.attention(prog, t.qkv, t.o, { batch: p.B, tokens: p.T, heads: p.H, headDim: p.headDim }, p.queries),
+  layerNormModulate: (prog, t, p) => ops.layerNormModulate(prog, t.x, t.y, p.rows, p.D, p.T, {
+    modulation: t.modulation, stride: p.stride, shiftOffset: p.shiftOffset, scaleOffset: p.scaleOffset,
   }, 1e-6, p.subgroups === undefined ? undefined : p.subgroups === 1),
   add: (prog, t) => ops.add(prog, t.a, t.b, t.out),
   silu: (prog, t) => ops.silu(prog, t.x, t.out),
   timestepEmbedding: (prog, t, p, ctx) => {
-    const freqs = ctx.alloc.upload(ops.timestepFrequencies(num(p, 'dim')), [num(p, 'dim') / 2], 'freqs');
-    ops.timestepEmbedding(prog, t.t, freqs, t.out, num(p, 'N'));
+    const freqs = ctx.alloc.upload(ops.timestepFrequencies(p.dim), [p.dim / 2], 'freqs');
+    ops.timestepEmbedding(prog, t.t, freqs, t.out, p.N);
   },
-  embedding: (prog, t, p) => ops.embedding(prog, t.ids, t.table, t.out, num(p, 'N'), num(p, 'D')),
+  embedding: (prog, t, p) => ops.embedding(prog, t.labels, t.table, t.out, p.N, p.D),
   patchEmbed: (prog, t, p) => ops.patchEmbed(prog, t.x, t.weight, t.bias, t.pos, t.tokens, {
-    batch: num(p, 'N'), channels: num(p, 'C'), height: num(p, 'H'), width: num(p, 'W'), patch: num(p, 'P'), hidden: num(p, 'D'),
+    batch: p.N, channels: p.C, height: p.H, width: p.W, patch: p.P, hidden: p.D,
   }),
-  unpatchify: (prog, t, p) => ops.unpatchify(prog, t.tokens, t.out, num(p, 'N'), num(p, 'C'), num(p, 'H'), num(p, 'W'), num(p, 'P')),
-  samplerStep: (prog, t, p) => ops.samplerStep(prog, p.sampler as GpuSamplerKind, t.coef, t.model, t.noise, t.x, t.x0, num(p, 'rows'), num(p, 'C'), num(p, 'HW'), num(p, 'modelC')),
-  cfgCombine: (prog, t, p) => ops.cfgCombine(prog, t.modelOut, t.out, num(p, 'B'), num(p, 'C'), num(p, 'HW'), num(p, 'guided'), num(p, 'scale')),
+  unpatchify: (prog, t, p) => ops.unpatchify(prog, t.tokens, t.out, p.N, p.C, p.H, p.W, p.P),
+  samplerStep: (prog, t, p) => ops.samplerStep(prog, SAMPLER_STEP_MODE[p.sampler], t.coef, t.model, t.noise, t.x, t.x0, p.rows, p.C, p.HW, p.modelC),
+  cfgCombine: (prog, t, p) => ops.cfgCombine(prog, t.modelOut, t.out, p.B, p.C, p.HW, p.guided, p.cfgScale),
   ...VAE_RECORDERS,
-  /**
-   * One DiT block, in place on x [N*T, D], given its modulation: [N, 8D] as a depth-1 model lays
-   * it out (the block's six vectors, then the final layer's two). Weights by their names in a
-   * block's state_dict (attn.qkv.weight, ..., mlp.fc2.bias), PyTorch layout.
-   */
   ditBlock: (prog, t, p, ctx) => {
-    const [N, T, D, heads] = [num(p, 'N'), num(p, 'T'), num(p, 'D'), num(p, 'heads')];
+    const { N, T, D, heads } = p;
     const side = Math.sqrt(T);
     if (!Number.isInteger(side)) throw new Error(`ditBlock: T = ${T} is not a square token grid`);
     const c: DitConfig = { input_size: 2 * side, patch_size: 2, in_channels: 4, hidden_size: D, depth: 1, num_heads: heads, num_classes: 1, learn_sigma: true };
-    const lin = (name: string, outF: number, inF: number) =>
-      ops.uploadLinear(ctx.alloc, ctx.host[`${name}.weight`].data as Float32Array, ctx.host[`${name}.bias`].data as Float32Array, outF, inF, name);
+    const host = (key: `${string}.${'weight' | 'bias'}`): F32 => {
+      const h = ctx.host[key];
+      if (!h) throw new Error(`ditBlock: input "${key}" missing`);
+      return h;
+    };
+    const lin = (name: string, outF: number, inF: number) => ops.uploadLinear(ctx.alloc, host(`${name}.weight`).data, host(`${name}.bias`).data, outF, inF, name);
+    // recordDitBlock reads only the config and the block's linear layers.
     const w = { config: c, blocks: [{ qkv: lin('attn.qkv', 3 * D, D), proj: lin('attn.proj', D, D), fc1: lin('mlp.fc1', 4 * D, D), fc2: lin('mlp.fc2', D, 4 * D) }] } as unknown as DitWeights;
     recordDitBlock(prog, w, { ...allocateActivations(ctx.alloc, c, N), tokens: t.x, modulation: t.modulation }, 0);
   },
 };
 
-/** The shapes a lab run records, for the autotune. */
-function labKernelShapes(run: KernelRun): KernelShapes {
-  const p = run.params;
-  if (run.kernel === 'matmul') return { matmul: [{ M: num(p, 'M'), K: num(p, 'K'), N: num(p, 'N'), f16: p.f16 === 1 }], attention: [] };
-  if (run.kernel === 'attention') return { matmul: [], attention: [{ batch: num(p, 'B'), tokens: num(p, 'T'), heads: num(p, 'H'), headDim: num(p, 'headDim') }] };
-  if (run.kernel === 'ditBlock') {
-    const [M, D, heads] = [num(p, 'N') * num(p, 'T'), num(p, 'D'), num(p, 'heads')];
-    return {
-      matmul: [[D, 3 * D], [D, D], [D, 4 * D], [4 * D, D]].map(([K, N]) => ({ M, K, N, f16: false })),
-      attention: [{ batch: num(p, 'N'), tokens: num(p, 'T'), heads, headDim: D / heads }],
-    };
+/** The shapes to tune before the run, when it asks for the autotune (null: none). */
+function autotuneShapes(run: KernelRun): KernelShapes | null {
+  switch (run.kernel) {
+    case 'matmul': {
+      const p = run.params;
+      return p.autotune ? { matmul: [{ M: p.M, K: p.K, N: p.N, f16: p.f16 === 1 }], attention: [] } : null;
+    }
+    case 'attention': {
+      const p = run.params;
+      return p.autotune ? { matmul: [], attention: [{ batch: p.B, tokens: p.T, heads: p.H, headDim: p.headDim }] } : null;
+    }
+    case 'ditBlock': {
+      const { N, T, D, heads, autotune } = run.params;
+      if (!autotune) return null;
+      return {
+        matmul: [[D, 3 * D], [D, D], [D, 4 * D], [4 * D, D]].map(([K, Nout]) => ({ M: N * T, K, N: Nout, f16: false })),
+        attention: [{ batch: N, tokens: T, heads, headDim: D / heads }],
+      };
+    }
+    default:
+      return null;
   }
-  return { matmul: [], attention: [] };
 }
 
-export async function runKernel(ctx: GpuContext, run: KernelRun): Promise<KernelResult> {
-  const record = RECORDERS[run.kernel];
+/**
+ * Uploads the run's tensors (each input, then each output that is not also an input, created and
+ * poisoned) and returns them with the recording of the kernel on them.
+ */
+function prepare<K extends KernelName>(gpu: Gpu, alloc: Allocator, run: KernelRun<K>, banded: Map<string, BandedTensor>) {
+  const record: Recorder<Kernels[K]> = RECORDERS[run.kernel];
   if (!record) throw new Error(`unknown kernel "${run.kernel}"`);
-  const { gpu, pipelines } = ctx;
-  const alloc = new Allocator(gpu); // freed whole at the end, apart from any model's weights
-  const tensors: Record<string, Tensor> = {};
-  const banded = new Map<string, BandedTensor>();
-  const recording: RecordContext = {
+  const inputs: LabKernel['inputs'] = run.inputs;
+  const byName: Record<string, Tensor> = {};
+  for (const [name, h] of Object.entries(inputs)) if (h) byName[name] = alloc.upload(h.data, h.shape, name);
+  for (const [name, shape] of Object.entries<number[]>(run.outputs)) {
+    if (byName[name]) continue;
+    byName[name] = alloc.tensor(shape, name);
+    poison(gpu, byName[name]);
+  }
+  // Every input and output the kernel names is there: the run's type says so.
+  const tensors = byName as Tensors<Kernels[K]>;
+  const context: RecordContext<Kernels[K]> = {
     alloc,
     host: run.inputs,
     bandedInput: (name, bandRows) => {
-      const h = run.inputs[name];
-      if (!h || h.shape.length !== 4) throw new Error(`banded input "${name}" must be a 4-D tensor`);
-      const t = allocateBanded(alloc, h.shape as Shape4, bandRows, name);
-      writeBanded(gpu, t, h.data as Float32Array);
+      const h = inputs[name];
+      if (!h || h.shape.length !== 4 || !(h.data instanceof Float32Array)) throw new Error(`banded input "${name}" must be a 4-D f32 tensor`);
+      const [B, C, H, W] = h.shape;
+      const t = allocateBanded(alloc, [B, C, H, W], bandRows, name);
+      writeBanded(gpu, t, h.data);
       return t;
     },
     bandedOutput: (name, shape, bandRows) => {
@@ -149,23 +216,26 @@ export async function runKernel(ctx: GpuContext, run: KernelRun): Promise<Kernel
       return t;
     },
   };
+  return { tensors: byName, record: (prog: Program) => record(prog, tensors, run.params, context) };
+}
+
+export async function runKernel(ctx: GpuContext, run: KernelRun): Promise<KernelResult> {
+  const { gpu, pipelines } = ctx;
+  const inputs: LabKernel['inputs'] = run.inputs;
+  const outputs: Readonly<Record<string, number[]>> = run.outputs;
+  const alloc = new Allocator(gpu); // freed whole at the end, apart from any model's weights
+  const banded = new Map<string, BandedTensor>();
   try {
     // Benchmarks time what a model would run: the autotune's choice for these shapes.
-    if (run.params.autotune) await tuneKernels(ctx, labKernelShapes(run));
-    for (const [name, h] of Object.entries(run.inputs)) {
-      tensors[name] = alloc.upload(h.data, h.shape, name);
-    }
-    for (const [name, shape] of Object.entries(run.outputs)) {
-      if (tensors[name]) continue;
-      tensors[name] = alloc.tensor(shape, name);
-      poison(gpu, tensors[name]);
-    }
+    const tune = autotuneShapes(run);
+    if (tune) await tuneKernels(ctx, tune);
+    const { tensors: byName, record } = prepare(gpu, alloc, run, banded);
     const prog = new Program(gpu, pipelines, alloc);
-    await checked(gpu, run.kernel, () => { record(prog, tensors, run.params, recording); prog.finish(); prog.submit(); });
-    const outputs: Record<string, HostTensorF32> = {};
-    for (const [name, shape] of Object.entries(run.outputs)) {
+    await checked(gpu, run.kernel, () => { record(prog); prog.finish(); prog.submit(); });
+    const results: Record<string, HostTensorF32> = {};
+    for (const [name, shape] of Object.entries(outputs)) {
       const b = banded.get(name);
-      outputs[name] = { shape, data: b ? await readBanded(gpu, b) : await readTensor(gpu, tensors[name]) };
+      results[name] = { shape, data: b ? await readBanded(gpu, b) : await readTensor(gpu, byName[name]) };
     }
     let medianMs: number | undefined;
     let timesMs: number[] | undefined;
@@ -185,16 +255,21 @@ export async function runKernel(ctx: GpuContext, run: KernelRun): Promise<Kernel
     if (run.ioTiming) {
       const io = run.ioTiming;
       ioTimesMs = [];
+      const rewrite = io.inputs.map((name) => {
+        const h = inputs[name];
+        if (!h) throw new Error(`ioTiming: "${name}" is not an input of this run`);
+        return { t: byName[name], data: h.data };
+      });
       for (let i = 0; i < io.warmup + io.runs; i++) {
         const t0 = performance.now();
-        for (const name of io.inputs) writeTensor(gpu, tensors[name], run.inputs[name].data);
+        for (const { t, data } of rewrite) writeTensor(gpu, t, data);
         prog.submit();
-        for (const name of Object.keys(run.outputs)) await readTensor(gpu, tensors[name]);
+        for (const name of Object.keys(outputs)) await readTensor(gpu, byName[name]);
         if (i >= io.warmup) ioTimesMs.push(performance.now() - t0);
       }
     }
     prog.destroy();
-    return { outputs, medianMs, timesMs, ioTimesMs };
+    return { outputs: results, medianMs, timesMs, ioTimesMs };
   } finally {
     alloc.freeAll();
   }

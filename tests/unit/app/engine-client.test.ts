@@ -2,7 +2,7 @@ import { expose } from 'comlink';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createWorkerEngine, EngineCrashedError, WebGpuUnavailableError } from '../../../src/app/engine-client';
 import { createFakeEngine } from '../../../src/app/fake-engine';
-import type { LoadProgress, StepUpdate } from '../../../src/worker/api';
+import type { LoadProgress, StepUpdate } from '../../../src/engine/api';
 
 /** A stand-in for `Worker`: the "worker side" is a fake engine exposed with comlink on a MessageChannel. */
 class ChannelWorker extends EventTarget {

@@ -3,7 +3,7 @@ import { pngBlobFor, pngFileName, pngTextFor } from '../../../src/app/download';
 import { downscaleFrame } from '../../../src/app/gallery';
 import { classifyFiles } from '../../../src/app/local-files';
 import { readPngText } from '../../../src/app/png';
-import type { FinishedRun } from '../../../src/app/store';
+import type { FinishedRun } from '../../../src/app/state/run';
 
 const file = (name: string, body = '') => new File([body], name);
 

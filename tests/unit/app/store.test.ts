@@ -4,16 +4,11 @@ import type { StateStorage } from 'zustand/middleware';
 import { createStudio } from '../../../src/app/controller';
 import { createFakeEngine, type FakeEngine } from '../../../src/app/fake-engine';
 import { createMemoryGallery } from '../../../src/app/gallery';
-import {
-  createStudioStore,
-  DEFAULT_SETTINGS,
-  effectiveModel,
-  modelSpec,
-  SETTINGS_KEY,
-  shouldRegenerateOnRelease,
-  urlModelFromSearch,
-  type StudioState,
-} from '../../../src/app/store';
+import { effectiveModel, modelSpec, urlModelFromSearch } from '../../../src/app/state/model-choice';
+import { SETTINGS_KEY } from '../../../src/app/state/persistence';
+import { shouldRegenerateOnRelease } from '../../../src/app/state/run';
+import { DEFAULT_SETTINGS } from '../../../src/app/state/settings';
+import { createStudioStore, type StudioState } from '../../../src/app/store';
 
 function memoryStorage(): StateStorage & { data: Map<string, string> } {
   const data = new Map<string, string>();

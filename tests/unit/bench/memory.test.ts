@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { generationPlan } from '../../bench/memory.ts';
 import { vaeDecodeFlops, vaeDecoderShapes } from '../../bench/vae.ts';
 import { presetConfig } from '../../../src/model/config.ts';
-import { VAE_WORK_PER_SUBMIT } from '../../../src/worker/vae-runner.ts';
+import { VAE_WORK_PER_SUBMIT } from '../../../src/engine/vae-runner.ts';
 
 describe('generationPlan', () => {
   it('counts DiT and SD-VAE weights, sampling and the decode, and the second image with the decode still held', async () => {

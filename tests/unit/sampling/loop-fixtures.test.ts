@@ -11,9 +11,9 @@
  * README defines it.
  */
 import { describe, expect, it } from 'vitest';
-import { cfgCombine } from '../../../src/sampling/guidance.ts';
-import { sampleLoop } from '../../../src/sampling/loop.ts';
-import { ddimStep, ddpmStep } from '../../../src/sampling/samplers.ts';
+import { cfgCombine } from '../../reference/guidance.ts';
+import { sampleLoop } from '../../reference/sampling-loop.ts';
+import { ddimStep, ddpmStep } from '../../reference/samplers.ts';
 import { SpacedDiffusion, type ScheduleReport } from '../../../src/sampling/schedule.ts';
 import { readFixtureJson, readFixtureSafetensors, relativeError } from './helpers.ts';
 

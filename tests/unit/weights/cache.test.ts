@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,10 +30,11 @@ describe('NodeStore on disk', () => {
     expect(defaultCacheDir({ XDG_CACHE_HOME: 'relative' }, '/home/u')).toBe('/home/u/.cache/dit-studio');
   });
 
-  it('names files readably and uniquely', () => {
-    const a = entryId('https://huggingface.co/facebook/DiT-XL-2-256/resolve/refs%2Fpr%2F1/transformer/diffusion_pytorch_model.safetensors');
-    expect(a).toMatch(/^refs_2Fpr_2F1_transformer_diffusion_pytorch_model\.safetensors-[0-9a-f]{16}$/);
-    expect(entryId('https://h/a/resolve/main/x')).not.toBe(entryId('https://h/b/resolve/main/x'));
+  it("names files readably and uniquely (by the key's sha256, as before: existing caches keep their names)", async () => {
+    const key = 'https://huggingface.co/facebook/DiT-XL-2-256/resolve/refs%2Fpr%2F1/transformer/diffusion_pytorch_model.safetensors';
+    const a = await entryId(key);
+    expect(a).toBe(`refs_2Fpr_2F1_transformer_diffusion_pytorch_model.safetensors-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`);
+    expect(await entryId('https://h/a/resolve/main/x')).not.toBe(await entryId('https://h/b/resolve/main/x'));
   });
 
   it('drops an entry whose data is shorter than its record', async () => {

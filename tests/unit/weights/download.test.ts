@@ -1,3 +1,4 @@
+import { hubRevisions } from '../../../src/model/hub-models.ts';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,7 +44,7 @@ afterAll(async () => {
 beforeEach(() => { hub.requests.length = 0; });
 
 const opts = (store: HubModelOptions['store'], extra: Partial<HubModelOptions> = {}): HubModelOptions => ({
-  hub: hub.url, repo: REPO, store, retryDelayMs: 1, attempts: 4, progressIntervalMs: 0, ...extra,
+  hub: hub.url, repo: REPO, revisions: hubRevisions(REPO), store, retryDelayMs: 1, attempts: 4, progressIntervalMs: 0, ...extra,
 });
 const readAll = async (s: { size: number; read(b: number, e: number): Promise<Uint8Array> }) => s.read(0, s.size);
 const modelRequests = () => hub.requests.filter((r) => r.file === T);
@@ -65,7 +66,7 @@ describe('download and cache', () => {
     expect(first.fromCache).toBe(false);
     expect(first.location!.revision).toBe('refs/pr/1');
     same(await readAll(first.source), model);
-    const json = JSON.parse(readFileSync(join(dir, 'files', `${entryId(first.key)}.json`), 'utf8'));
+    const json = JSON.parse(readFileSync(join(dir, 'files', `${await entryId(first.key)}.json`), 'utf8'));
     expect(json).toMatchObject({ key: hubFileUrl({ hub: hub.url, repo: REPO, revision: 'refs/pr/1', path: T }), size: model.length, etag: sha(model), sha256: sha(model) });
     expect(await loadHubJson(opts(new NodeStore(dir)), 'refs/pr/1', 'transformer/config.json')).toEqual({ sample_size: 32 });
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WeightsError } from '../../../src/weights/errors.ts';
 import { httpSource, probeUrl } from '../../../src/weights/http-source.ts';
-import { defaultRevisions, fetchHubJson, findHubWeights, hubFileUrl, resolveHubFile, type HubLocation } from '../../../src/weights/hub.ts';
+import { hubRevisions as defaultRevisions } from '../../../src/model/hub-models.ts';
+import { fetchHubJson, findHubWeights, hubFileUrl, resolveHubFile, type HubLocation } from '../../../src/weights/hub.ts';
 import { openSafetensors, writeSafetensors } from '../../../src/weights/safetensors.ts';
 import { streamTensors } from '../../../src/weights/stream.ts';
 import { startHubServer, type HubServer } from '../../support/hub-server.ts';
@@ -66,7 +67,7 @@ describe('Hub URLs', () => {
 
 describe('finding weights on the Hub', () => {
   it('takes the safetensors from refs/pr/1, with size and sha256 from the LFS redirect', async () => {
-    const f = await findHubWeights({ hub: hub.url, repo: DIT, subfolder: 'transformer' }, http);
+    const f = await findHubWeights({ hub: hub.url, repo: DIT, revisions: defaultRevisions(DIT), subfolder: 'transformer' }, http);
     expect(f.location).toEqual(loc(DIT, 'refs/pr/1', 'transformer/diffusion_pytorch_model.safetensors'));
     expect(f.size).toBe(transformer.byteLength);
     expect(f.etag).toBe(sha(transformer));
@@ -167,7 +168,7 @@ describe('finding weights on the Hub', () => {
 
 describe('reading over HTTP', () => {
   const path = 'transformer/diffusion_pytorch_model.safetensors';
-  const open = async () => httpSource(await findHubWeights({ hub: hub.url, repo: DIT, subfolder: 'transformer' }, http), http);
+  const open = async () => httpSource(await findHubWeights({ hub: hub.url, repo: DIT, revisions: defaultRevisions(DIT), subfolder: 'transformer' }, http), http);
 
   it('streams chosen tensors with Range requests, never fetching the skipped one', async () => {
     const src = await open();
