@@ -45,6 +45,7 @@ export function numberOption(a: ParsedArgs, name: string, fallback?: number): nu
   const v = a.values.get(name);
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${v}"`);
+  // Number('') and Number(' ') are 0: an empty value is a mistake, not zero.
+  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${v}"`);
   return n;
 }

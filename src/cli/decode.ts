@@ -8,7 +8,7 @@
 import type { BrowserHost } from '../host/browser-host.ts';
 import { parseVaeConfig } from '../model/vae-config.ts';
 import { numberOption, parseArgs, required, UsageError } from './args.ts';
-import { readJson, readSafetensors, writeTensors } from './files.ts';
+import { checkOutputPath, readJson, readSafetensors, writeTensors } from './files.ts';
 
 export const DECODE_OPTIONS = { values: ['weights', 'config', 'inputs', 'output', 'tile', 'chromium'], flags: ['intermediates', 'quiet', 'verbose'] };
 
@@ -16,6 +16,7 @@ export async function decodeCommand(argv: string[], startHost: () => Promise<Bro
   const a = parseArgs(argv, DECODE_OPTIONS);
   const weightsPath = required(a, 'weights');
   const output = required(a, 'output');
+  checkOutputPath(output);
   const tile = numberOption(a, 'tile');
   if (tile !== undefined && (!Number.isInteger(tile) || tile < 1)) throw new UsageError(`--tile must be a positive integer (latent rows per band), got ${a.values.get('tile')}`);
   const config = parseVaeConfig(readJson(required(a, 'config'), 'config'));

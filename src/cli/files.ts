@@ -1,5 +1,6 @@
 /** Reading inputs and writing outputs for the command line; an output appears whole or not at all. */
-import { readFileSync, renameSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync, existsSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { openFileSource } from '../weights/node-file-source.ts';
 import { openWeights } from '../weights/open-weights.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../weights/safetensors.ts';
@@ -24,6 +25,12 @@ export function readSafetensors(path: string, what: string): SafetensorsFile {
   } catch (e) {
     throw new Error(`${what} ${path}: ${(e as Error).message}`);
   }
+}
+
+/** Checks, before any work, that an output can be written where asked: its folder exists. */
+export function checkOutputPath(path: string): void {
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`cannot write ${path}: the folder ${dir} does not exist`);
 }
 
 /** Writes to a temporary name, then renames: a failed command leaves no partial file. */

@@ -6,7 +6,7 @@ import { parseDitConfig } from '../model/config.ts';
 import { toFloat32, toInt32 } from '../weights/safetensors.ts';
 import type { BrowserHost } from '../host/browser-host.ts';
 import { numberOption, parseArgs, required, UsageError } from './args.ts';
-import { checkWeightsFile, readJson, readSafetensors, writeTensors } from './files.ts';
+import { checkOutputPath, checkWeightsFile, readJson, readSafetensors, writeTensors } from './files.ts';
 
 export const FORWARD_OPTIONS = { values: ['weights', 'config', 'inputs', 'output', 'cfg', 'cfg-channels', 'chromium'], flags: ['intermediates', 'quiet', 'verbose'] };
 
@@ -14,6 +14,7 @@ export async function forwardCommand(argv: string[], startHost: () => Promise<Br
   const a = parseArgs(argv, FORWARD_OPTIONS);
   const weightsPath = required(a, 'weights');
   const output = required(a, 'output');
+  checkOutputPath(output);
   const config = parseDitConfig(readJson(required(a, 'config'), 'config'));
   const io = readSafetensors(required(a, 'inputs'), 'inputs');
   for (const name of ['x', 't', 'y']) if (!io.has(name)) throw new Error(`inputs file has no tensor "${name}"`);

@@ -16,7 +16,7 @@ import type { NoiseSpec } from '../sampling/noise-source.ts';
 import { bytesSource } from '../weights/source.ts';
 import { numberOption, parseArgs, type ParsedArgs, UsageError } from './args.ts';
 import { BUILTIN_CONFIG, builtinClasses } from './builtin-model.ts';
-import { readJson, writeFileAtomic } from './files.ts';
+import { checkOutputPath, readJson, writeFileAtomic } from './files.ts';
 import { hubModelFiles, localModelFiles } from './model-files.ts';
 import { progressPrinter } from './progress.ts';
 import { parseSampler, readNoiseFile } from './sample.ts';
@@ -85,6 +85,7 @@ export async function generateCommand(argv: string[], startHost: () => Promise<B
   }
   const output = a.values.get('output');
   if (!output) throw new UsageError('--output is required');
+  checkOutputPath(output);
   const classArg = a.values.get('class');
   if (classArg === undefined) throw new UsageError('--class is required');
   const cfgScale = numberOption(a, 'cfg', 4)!;

@@ -15,6 +15,11 @@ function hostStarter(argv: string[]): () => Promise<BrowserHost> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A reader that stops early (`dit schedule | head`) closes the pipe: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const [command, ...rest] = argv;
   if (command !== undefined && COMMAND_HELP[command] && (rest.includes('--help') || rest.includes('-h'))) {
     process.stdout.write(`${COMMAND_HELP[command]}\n`);

@@ -11,7 +11,7 @@ import type { DitSampleRequest } from '../engine/engine.ts';
 import type { NoiseSpec } from '../sampling/noise-source.ts';
 import type { HostTensorF32 } from '../gpu/host-tensor.ts';
 import { numberOption, parseArgs, required, UsageError } from './args.ts';
-import { checkWeightsFile, readJson, readSafetensors, writeTensors } from './files.ts';
+import { checkOutputPath, checkWeightsFile, readJson, readSafetensors, writeTensors } from './files.ts';
 
 export function parseSampler(name: string): SamplerKind {
   if (!isSamplerKind(name)) throw new UsageError(`unknown sampler "${name}" (expected ${SAMPLER_KINDS.join(', ')})`);
@@ -44,6 +44,7 @@ export async function sampleCommand(argv: string[], startHost: () => Promise<Bro
   });
   const weightsPath = required(a, 'weights');
   const output = required(a, 'output');
+  checkOutputPath(output);
   const config = parseDitConfig(readJson(required(a, 'config'), 'config'));
   const labels = parseLabels(required(a, 'labels'), config.num_classes);
   const respacing = required(a, 'respacing');
@@ -52,6 +53,8 @@ export async function sampleCommand(argv: string[], startHost: () => Promise<Bro
   const cfgScale = numberOption(a, 'cfg') ?? (() => { throw new UsageError('--cfg is required'); })();
   const channels = a.values.get('cfg-channels') ?? '3';
   if (channels !== '3' && channels !== 'all') throw new UsageError(`--cfg-channels must be 3 or all, got "${channels}"`);
+  const eta = numberOption(a, 'eta');
+  if (eta !== undefined && eta < 0) throw new UsageError(`--eta must be 0 or more, got ${eta}`);
   if (a.values.has('noise') === a.values.has('seed')) throw new UsageError('give exactly one of --noise FILE and --seed K');
   let noise: NoiseSpec;
   if (a.values.has('noise')) {
@@ -70,7 +73,7 @@ export async function sampleCommand(argv: string[], startHost: () => Promise<Bro
   try {
     const id = await host.api.engine.loadDit(host.serveFile(weightsPath), config);
     const req: DitSampleRequest = {
-      labels, respacing, sampler, cfgScale, cfgChannels: channels === 'all' ? 'all' : 3, eta: numberOption(a, 'eta'), noise, keepSamples: true,
+      labels, respacing, sampler, cfgScale, cfgChannels: channels === 'all' ? 'all' : 3, eta, noise, keepSamples: true,
     };
     const result = await host.api.engine.ditSample(id, req);
     writeTensors(output, { final: result.final, samples: result.samples! });
