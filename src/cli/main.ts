@@ -1,5 +1,7 @@
 /** The `dit` command line: a thin host over the same engine worker the app uses. */
+import { join } from 'node:path';
 import { BrowserHost } from '../host/browser-host.ts';
+import { defaultCacheDir } from '../weights/node-store.ts';
 import { UsageError } from './args.ts';
 import { COMMAND_HELP, USAGE } from './help.ts';
 import { decodeCommand } from './decode.ts';
@@ -9,9 +11,14 @@ import { sampleCommand } from './sample.ts';
 import { scheduleCommand } from './schedule.ts';
 
 function hostStarter(argv: string[]): () => Promise<BrowserHost> {
-  const i = argv.indexOf('--chromium');
-  const chromium = i >= 0 ? argv[i + 1] : undefined;
-  return () => BrowserHost.start({ chromium, verbose: argv.includes('--verbose') });
+  const value = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  // One Chromium profile kept in the cache directory: the autotune's choices and the compiled
+  // shaders of one run serve the next.
+  const profileDir = join(value('--cache-dir') ?? defaultCacheDir(), 'chromium-profile');
+  return () => BrowserHost.start({ chromium: value('--chromium'), verbose: argv.includes('--verbose'), profileDir });
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -44,6 +44,13 @@ export interface HostOptions {
   /** Print the page's console to stderr. */
   verbose?: boolean;
   /**
+   * A Chromium profile kept between runs (the command line keeps one in its cache directory), so
+   * the autotune's choices (IndexedDB) and compiled shaders survive: the page is then served from a
+   * port derived from the folder, since an origin's storage belongs to its port. When the profile
+   * or the port is in use (another run), this run falls back to a throwaway profile.
+   */
+  profileDir?: string;
+  /**
    * Extra static folders, URL prefix → local folder (e.g. `{ '/ort/': 'node_modules/onnxruntime-web/dist' }`
    * for the benchmarks' peer). Served with COOP/COEP headers, so a page among them is cross-origin
    * isolated (wasm threads).
@@ -87,7 +94,7 @@ export class BrowserHost<Api = HeadlessApi> {
 
   private constructor(
     private readonly server: http.Server,
-    private readonly browser: Browser,
+    private readonly browser: Pick<Browser, 'newPage' | 'close'>,
     readonly page: Page,
     readonly origin: string,
     private readonly staticRoutes: Record<string, string> = {},
@@ -101,16 +108,25 @@ export class BrowserHost<Api = HeadlessApi> {
     const bundle = await bundleEngine(opts.workerEntry ?? HEADLESS_WORKER);
     let host: BrowserHost<Api> | null = null;
     const server = http.createServer((req, res) => host!.handle(req, res, bundle).catch((e) => { res.statusCode = 500; res.end(String(e)); }));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const args = [...CHROMIUM_FLAGS, ...(opts.extraFlags ?? [])];
+    const kept = opts.profileDir !== undefined && await listen(server, profilePort(opts.profileDir));
+    if (!kept) await listen(server, 0);
     const origin = `http://localhost:${(server.address() as AddressInfo).port}`;
-    let browser: Browser;
+    let browser: Pick<Browser, 'newPage' | 'close'>;
+    let page: Page;
     try {
-      browser = await chromium.launch({ executablePath, args: [...CHROMIUM_FLAGS, ...(opts.extraFlags ?? [])], headless: true });
+      const context = kept ? await chromium.launchPersistentContext(opts.profileDir!, { executablePath, args, headless: true }).catch(() => null) : null;
+      if (context) {
+        browser = context;
+        page = context.pages()[0] ?? await context.newPage();
+      } else {
+        browser = await chromium.launch({ executablePath, args, headless: true });
+        page = await browser.newPage();
+      }
     } catch (e) {
       server.close();
       throw new Error(`could not start Chromium (${executablePath}): ${(e as Error).message.split('\n')[0]}`);
     }
-    const page = await browser.newPage();
     if (opts.verbose) page.on('console', (m) => process.stderr.write(`[page] ${m.text()}\n`));
     page.on('pageerror', (e) => process.stderr.write(`[page error] ${e.message}\n`));
     host = new BrowserHost<Api>(server, browser, page, origin, { '/builtin/': BUILTIN_DIR, ...opts.staticRoutes });
@@ -210,6 +226,25 @@ export class BrowserHost<Api = HeadlessApi> {
     }
     res.writeHead(404).end();
   }
+}
+
+/** The port a kept profile's page is served from: the same for the same folder, run after run. */
+export function profilePort(profileDir: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of resolve(profileDir)) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+  return 20_000 + ((h >>> 0) % 20_000);
+}
+
+/** Listens on 127.0.0.1:port; false when the port is taken. */
+function listen(server: http.Server, port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const onError = () => done(false);
+    server.once('error', onError);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', onError);
+      done(true);
+    });
+  });
 }
 
 /** Parses `Range: bytes=a-b` against a size: null for the whole file, 'bad' when unsatisfiable. */
