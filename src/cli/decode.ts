@@ -8,7 +8,7 @@
 import type { BrowserHost } from '../host/browser-host.ts';
 import { parseVaeConfig } from '../model/vae-config.ts';
 import { numberOption, parseArgs, required, UsageError } from './args.ts';
-import { checkOutputPath, readJson, readSafetensors, writeTensors } from './files.ts';
+import { checkFinite, checkOutputPath, readJson, readSafetensors, writeTensors } from './files.ts';
 
 export const DECODE_OPTIONS = { values: ['weights', 'config', 'inputs', 'output', 'tile', 'chromium'], flags: ['intermediates', 'quiet', 'verbose'] };
 
@@ -23,6 +23,7 @@ export async function decodeCommand(argv: string[], startHost: () => Promise<Bro
   const io = readSafetensors(required(a, 'inputs'), 'inputs');
   if (!io.has('z')) throw new Error('inputs file has no tensor "z"');
   const z = { shape: io.entry('z').shape, data: io.float32('z') };
+  checkFinite('inputs z', z.data);
   if (z.shape.length !== 4 || z.shape[1] !== config.latent_channels || z.shape.some((d) => d < 1)) {
     throw new Error(`z has shape [${z.shape}], expected [B, ${config.latent_channels}, h, w] for this VAE config`);
   }

@@ -27,6 +27,12 @@ export function readSafetensors(path: string, what: string): SafetensorsFile {
   }
 }
 
+/** Refuses an input tensor holding NaN or ±Inf, naming where (the model would turn it into NaN outputs). */
+export function checkFinite(what: string, data: Float32Array): void {
+  const i = data.findIndex((v) => !Number.isFinite(v));
+  if (i >= 0) throw new Error(`${what} holds a non-finite value (${data[i]}) at index ${i}`);
+}
+
 /** Checks, before any work, that an output can be written where asked: its folder exists. */
 export function checkOutputPath(path: string): void {
   const dir = dirname(resolve(path));

@@ -6,7 +6,7 @@ import { parseDitConfig } from '../model/config.ts';
 import { toFloat32, toInt32 } from '../weights/safetensors.ts';
 import type { BrowserHost } from '../host/browser-host.ts';
 import { numberOption, parseArgs, required, UsageError } from './args.ts';
-import { checkOutputPath, checkWeightsFile, readJson, readSafetensors, writeTensors } from './files.ts';
+import { checkFinite, checkOutputPath, checkWeightsFile, readJson, readSafetensors, writeTensors } from './files.ts';
 
 export const FORWARD_OPTIONS = { values: ['weights', 'config', 'inputs', 'output', 'cfg', 'cfg-channels', 'chromium'], flags: ['intermediates', 'quiet', 'verbose'] };
 
@@ -20,7 +20,15 @@ export async function forwardCommand(argv: string[], startHost: () => Promise<Br
   for (const name of ['x', 't', 'y']) if (!io.has(name)) throw new Error(`inputs file has no tensor "${name}"`);
   const x = { shape: io.entry('x').shape, data: io.float32('x') };
   const t = toFloat32(io.raw('t'));
-  const y = toInt32(io.raw('y'));
+  const y = (() => {
+    try {
+      return toInt32(io.raw('y'));
+    } catch (e) {
+      throw new Error(`inputs y: ${(e as Error).message}`);
+    }
+  })();
+  checkFinite('inputs x', x.data);
+  checkFinite('inputs t', t);
   const cfg = numberOption(a, 'cfg');
   const channels = a.values.get('cfg-channels') ?? '3';
   if (channels !== '3' && channels !== 'all') throw new UsageError(`--cfg-channels must be 3 or all, got "${channels}"`);

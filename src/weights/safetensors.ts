@@ -181,11 +181,19 @@ export function toFloat32(t: HostTensor): Float32Array {
 }
 
 /** Integer tensors (labels) as int32 values; accepts I64, I32 and integral floats. */
+/** Integer values as int32, refusing any that int32 cannot hold (an I64 label of 2^40 must not wrap to 0). */
 export function toInt32(t: HostTensor): Int32Array {
-  if (t.dtype === 'I64') { const a = aligned(t.bytes, 8); return Int32Array.from(new BigInt64Array(a.buffer, a.byteOffset, t.bytes.byteLength / 8), (v) => Number(v)); }
+  if (t.dtype === 'I64') {
+    const a = aligned(t.bytes, 8);
+    const wide = new BigInt64Array(a.buffer, a.byteOffset, t.bytes.byteLength / 8);
+    const bad = wide.findIndex((v) => v < -(2n ** 31n) || v >= 2n ** 31n);
+    if (bad >= 0) throw new WeightsError('bad-dtype', `value ${wide[bad]} at index ${bad} does not fit in 32 bits`);
+    return Int32Array.from(wide, (v) => Number(v));
+  }
   if (t.dtype === 'I32') { const a = aligned(t.bytes, 4); return new Int32Array(a.buffer, a.byteOffset, t.bytes.byteLength / 4).slice(); }
   const f = toFloat32(t);
-  if (!f.every((v) => Number.isInteger(v))) throw new WeightsError('bad-dtype', 'expected integer values');
+  const bad = f.findIndex((v) => !Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31);
+  if (bad >= 0) throw new WeightsError('bad-dtype', `expected 32-bit integer values, got ${f[bad]} at index ${bad}`);
   return Int32Array.from(f);
 }
 

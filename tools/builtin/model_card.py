@@ -26,6 +26,9 @@ PHASES = [
          note="the earlier Noto-only rendering"),
     dict(start=6731, designs="noto,fluent-flat,fluent-color", lr=8e-4, min_snr=5, threads="2",
          note="the current data set (make_dataset.py)"),
+    dict(start=8281, designs="noto,fluent-flat,fluent-color", lr=8e-4, min_snr=5, threads="2",
+         note="label table at 10x the learning rate (--label-lr-mult 10): its rows had norm ~1.3 against "
+              "20-70 for the timestep embedding, so the class changed little more than the colour"),
 ]
 
 # Issue 13's targets, at guidance 4, DDIM 50, 24 classes x 2 seeds (eval_builtin.py).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WeightsError } from '../../../src/weights/errors.ts';
-import { MAX_HEADER_BYTES, openSafetensors, parseHeader, SafetensorsFile, writeSafetensors } from '../../../src/weights/safetensors.ts';
+import { MAX_HEADER_BYTES, openSafetensors, parseHeader, SafetensorsFile, toInt32, writeSafetensors } from '../../../src/weights/safetensors.ts';
 import { bytesSource } from '../../../src/weights/source.ts';
 import { recording } from '../../support/sources.ts';
 
@@ -92,5 +92,23 @@ describe('safetensors header validation', () => {
     const f = SafetensorsFile.fromBytes(file);
     expect(h.tensors).toEqual(f.header.tensors);
     expect(parseHeader(file, file.byteLength).metadata).toEqual({ k: 'v' });
+  });
+});
+
+describe('integer tensors as int32 (labels)', () => {
+  const file = (dtype: 'I64' | 'F32', data: BigInt64Array | Float32Array) =>
+    SafetensorsFile.fromBytes(writeSafetensors({ y: { dtype, shape: [data.length], data } }));
+
+  it('reads I64 labels that fit', () => {
+    expect([...toInt32(file('I64', BigInt64Array.from([3n, 0n, 999n, 1000n])).raw('y'))]).toEqual([3, 0, 999, 1000]);
+  });
+
+  it('refuses an I64 label of 2^40 instead of wrapping it to 0', () => {
+    expect(() => toInt32(file('I64', BigInt64Array.from([3n, 2n ** 40n])).raw('y'))).toThrow(/value 1099511627776 at index 1 does not fit in 32 bits/);
+  });
+
+  it('refuses float labels that are not 32-bit integers', () => {
+    expect(() => toInt32(file('F32', Float32Array.from([1, 2.5])).raw('y'))).toThrow(/32-bit integer values, got 2.5 at index 1/);
+    expect(() => toInt32(file('F32', Float32Array.from([2 ** 40])).raw('y'))).toThrow(/32-bit integer values/);
   });
 });
