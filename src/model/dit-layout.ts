@@ -54,6 +54,18 @@ export function diffusersAsOfficial(src: TensorSource): TensorSource {
   return new MappedSource(map);
 }
 
+/**
+ * Refuses weights with more blocks than the config's depth (official names): a depth-1 config must
+ * not quietly run the first block of a depth-2 checkpoint.
+ */
+export function checkNoSurplusBlocks(officialNames: string[], depth: number): void {
+  const surplus = officialNames.find((n) => {
+    const m = /^blocks\.(\d+)\./.exec(n);
+    return m !== null && Number(m[1]) >= depth;
+  });
+  if (surplus) throw new Error(`the weights hold more blocks than the config's depth ${depth}: first surplus tensor "${surplus}"`);
+}
+
 export function asOfficialLayout(src: TensorSource): { layout: DitLayout; source: TensorSource } {
   const layout = detectDitLayout(src.names());
   return { layout, source: layout === 'official' ? src : diffusersAsOfficial(src) };

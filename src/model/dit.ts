@@ -12,7 +12,7 @@ import type { LinearWeight } from '../gpu/ops.ts';
 import type { Program } from '../gpu/program.ts';
 import type { Allocator, Tensor } from '../gpu/tensor.ts';
 import { type DitConfig, gridSize, headDim, labelRows, mlpHidden, numTokens, outChannels } from './config.ts';
-import { asOfficialLayout, type DitLayout } from './dit-layout.ts';
+import { asOfficialLayout, checkNoSurplusBlocks, type DitLayout } from './dit-layout.ts';
 import { sincosPosEmbed2d } from './pos-embed.ts';
 import type { TensorSource } from './tensor-source.ts';
 
@@ -85,6 +85,7 @@ export async function uploadDitWeights(alloc: Allocator, checkpoint: TensorSourc
   const loadLinear = async (name: string, outF: number, inF: number): Promise<LinearWeight> =>
     ops.uploadLinear(alloc, await read(src, `${name}.weight`, [outF, inF]), await read(src, `${name}.bias`, [outF]), outF, inF, name, f16);
   const { layout, source: src } = asOfficialLayout(checkpoint);
+  checkNoSurplusBlocks(src.names(), c.depth);
   const D = c.hidden_size;
   const p = c.patch_size;
   const T = numTokens(c);

@@ -14,7 +14,7 @@ import { ditForwardCpu, materialize } from '../reference/dit.ts';
 import * as ref from '../reference/ops.ts';
 import { runCli } from '../support/cli.ts';
 import { relativeError } from '../support/compare.ts';
-import { fixture, loadSafetensors } from '../support/fixtures.ts';
+import { fixture, loadJson, loadSafetensors } from '../support/fixtures.ts';
 import { inputsFile, randomDitInputs, randomDitWeights } from '../support/random-dit.ts';
 
 const TOL = 1e-4;
@@ -87,6 +87,11 @@ describe('dit forward refuses bad input with one clear line and no output file',
   const bad: [string, (out: string) => string[], RegExp][] = [
     ['a missing weights file', (o) => base(o).map((a) => (a === tiny('dit-tiny.safetensors') ? join(tmp, 'nope.safetensors') : a)), /weights file not found/],
     ['a config that does not match the weights', (o) => base(o).map((a) => (a === tiny('dit-tiny.config.json') ? tiny('dit-small-p4.config.json') : a)), /shape|expected/],
+    ['a config with fewer blocks than the weights (depth 1 against depth 2)', (o) => {
+      const p = join(tmp, 'depth1.config.json');
+      writeFileSync(p, JSON.stringify({ ...(loadJson('dit/dit-tiny.config.json') as object), depth: 1 }));
+      return base(o).map((a) => (a === tiny('dit-tiny.config.json') ? p : a));
+    }, /more blocks than the config's depth 1: first surplus tensor "blocks\.1\./],
     ['inputs without y', (o) => {
       const io = loadSafetensors('dit/dit-tiny.io.safetensors');
       const p = join(tmp, 'no-y.safetensors');
