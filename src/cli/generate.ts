@@ -67,7 +67,7 @@ async function prepareHub(a: ParsedArgs): Promise<Prepared> {
     // The files are on this machine (downloaded and verified, or local): the page reads them
     // from this host and keeps no copy in the browser's cache.
     spec: (host) => ({
-      kind: 'urls', name: files.name, dtype, cache: false,
+      kind: 'urls', name: files.name, dtype, cache: false, transformerName: files.transformer.name, vaeName: files.vae.name,
       transformerUrl: host.serveSource(files.transformer), transformerConfigUrl: host.serveSource(json(files.config, 'transformer config')),
       vaeUrl: host.serveSource(files.vae), vaeConfigUrl: host.serveSource(json(files.vaeConfig, 'VAE config')),
     }),

@@ -11,7 +11,8 @@ export type { SamplerKind };
 export type ModelSpec =
   | { kind: 'builtin' }
   | { kind: 'hub'; hubUrl: string; repo: string; revision?: string; dtype?: 'f32' | 'f16' }
-  | { kind: 'urls'; transformerUrl: string; transformerConfigUrl?: string; vaeUrl?: string; vaeConfigUrl?: string; dtype?: 'f32' | 'f16'; name?: string; cache?: boolean }
+  /** Files by URL; `name`s (of the model and of each file) are what messages show instead of the URLs; `cache: false` keeps no copy. */
+  | { kind: 'urls'; transformerUrl: string; transformerConfigUrl?: string; vaeUrl?: string; vaeConfigUrl?: string; dtype?: 'f32' | 'f16'; name?: string; transformerName?: string; vaeName?: string; cache?: boolean }
   | { kind: 'files'; transformer: Blob; transformerConfig?: Blob; vae?: Blob; vaeConfig?: Blob; dtype?: 'f32' | 'f16' };
 
 export interface AdapterSummary {

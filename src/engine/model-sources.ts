@@ -8,7 +8,7 @@ import type { DitConfig } from '../model/config.ts';
 import { WeightsError } from '../weights/errors.ts';
 import { hubLicense, hubRevisions } from '../model/hub-models.ts';
 import { type HubModelOptions, type LoadedFile, loadHubJson, loadHubWeights, loadUrlFile } from '../weights/remote-files.ts';
-import { blobSource, type ByteSource } from '../weights/source.ts';
+import { blobSource, type ByteSource, renamedSource } from '../weights/source.ts';
 import type { WeightsStore } from '../weights/cache.ts';
 import type { LoadProgress, ModelSpec } from './api.ts';
 import { urlSource } from '../weights/http-source.ts';
@@ -113,9 +113,9 @@ export async function resolveModelFiles(spec: ModelSpec, o: SourceOptions): Prom
       if (vae && !spec.vaeConfigUrl) throw new Error('a VAE config URL is needed with a VAE URL');
       return {
         name: spec.name ?? spec.transformerUrl.split('/').slice(-3).join('/'),
-        transformer: transformer.source,
+        transformer: spec.transformerName ? renamedSource(transformer.source, spec.transformerName) : transformer.source,
         config: ditConfigFromJson(await json(spec.transformerConfigUrl, 'transformer config')),
-        vae: vae ? { weights: vae.source, config: await json(spec.vaeConfigUrl!, 'VAE config') } : undefined,
+        vae: vae ? { weights: spec.vaeName ? renamedSource(vae.source, spec.vaeName) : vae.source, config: await json(spec.vaeConfigUrl!, 'VAE config') } : undefined,
         license: 'see where the files came from',
         cached: transformer.fromCache && (vae?.fromCache ?? true),
       };

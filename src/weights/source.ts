@@ -59,6 +59,15 @@ export function blobSource(blob: Blob, name?: string): ByteSource {
   return source;
 }
 
+/** The same bytes under another name (error messages name the file a user gave, not the URL it was served at). */
+export function renamedSource(source: ByteSource, name: string): ByteSource {
+  return {
+    name, size: source.size, etag: source.etag, rangeReads: source.rangeReads,
+    read: (begin, end, signal) => source.read(begin, end, signal),
+    ...(source.stream ? { stream: source.stream.bind(source) } : {}),
+  };
+}
+
 /** Calls `onRead(bytes)` after each read of `source`, to report load progress without knowing the reader. */
 export function countingSource(source: ByteSource, onRead: (bytes: number) => void): ByteSource {
   const counted: ByteSource = {

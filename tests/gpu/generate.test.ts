@@ -4,7 +4,7 @@
  * cache — checked against the CPU references (official DiT math, respacing str(N), 3-channel
  * guidance, VAE decode of latent / 0.18215, round(255 · clamp(x/2 + 0.5))) within ±1 per value.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ import { SpacedDiffusion } from '../../src/sampling/schedule.ts';
 import { ditForwardCpu, materialize } from '../reference/dit.ts';
 import { vaeDecodeCpu, vaeWeightsCpu } from '../reference/vae.ts';
 import { runCli } from '../support/cli.ts';
-import { loadJson, tensorSource } from '../support/fixtures.ts';
+import { fixture, loadJson, tensorSource } from '../support/fixtures.ts';
 import { TINY_REPO, tinyHubRepos } from '../support/hub-fixtures.ts';
 import { startHubServer, type HubServer } from '../support/hub-server.ts';
 
@@ -138,6 +138,24 @@ describe('dit generate --model builtin (offline)', () => {
     const r = await runCli(['generate', '--model', 'builtin', '--class', '999', '--output', out]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/does not know class 999/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('dit generate --transformer FILE --vae FILE', () => {
+  it('a truncated local file is named by its path, not by the URL the page read it from', async () => {
+    const dir = join(tmp, 'local');
+    for (const sub of ['transformer', 'vae']) mkdirSync(join(dir, sub), { recursive: true });
+    const transformer = join(dir, 'transformer', 'diffusion_pytorch_model.safetensors');
+    writeFileSync(transformer, readFileSync(fixture('dit/dit-tiny.safetensors')).subarray(0, 3000));
+    copyFileSync(fixture('dit/dit-tiny.config.json'), join(dir, 'transformer', 'config.json'));
+    copyFileSync(fixture('vae/tiny.safetensors'), join(dir, 'vae', 'diffusion_pytorch_model.safetensors'));
+    copyFileSync(fixture('vae/tiny.config.json'), join(dir, 'vae', 'config.json'));
+    const out = join(dir, 'out.png');
+    const r = await runCli(['generate', '--transformer', transformer, '--vae', join(dir, 'vae', 'diffusion_pytorch_model.safetensors'), '--class', '3', '--steps', '2', '--output', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${transformer}: tensor`);
+    expect(r.stderr).not.toMatch(/localhost|\/source\//);
     expect(existsSync(out)).toBe(false);
   });
 });
