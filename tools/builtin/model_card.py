@@ -335,7 +335,9 @@ mkdir -p tools/runs/builtin
 nice -n 19 python3 tools/builtin/train.py --designs noto --min-snr-gamma 0 --threads 1 --lr 3e-4 --max-steps 3075 --minutes 600
 nice -n 19 python3 tools/builtin/train.py --designs noto --min-snr-gamma 0 --threads 1 --lr 8e-4 --max-steps 6731 --minutes 600
 nohup nice -n 19 python3 tools/builtin/train.py --lr 8e-4 --batch 64 --min-snr-gamma 5 \\
-    --designs noto,fluent-flat,fluent-color --threads 2 --minutes 140 > tools/runs/builtin/train.log 2>&1 &
+    --designs noto,fluent-flat,fluent-color --threads 2 --max-steps 8281 --minutes 140 > tools/runs/builtin/train.log 2>&1 &
+nohup nice -n 19 python3 tools/builtin/train.py --lr 8e-4 --batch 64 --min-snr-gamma 5 --label-lr-mult 10 \\
+    --designs noto,fluent-flat,fluent-color --threads 2 --minutes 140 >> tools/runs/builtin/train.log 2>&1 &
 sh tools/builtin/refresh.sh   # export + loss.png + samples.png + metrics line + this card (NOTE="..." for the status)
 ```
 
