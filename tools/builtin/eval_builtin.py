@@ -26,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 from dit import GaussianDiffusion, _extract  # noqa: E402
-from sample import MODEL_DIR, load_model  # noqa: E402
+from sample import MODEL_DIR, guided_model, load_model  # noqa: E402
 
 torch.set_num_threads(1)
 N_CLASSES, SEEDS, SCALES = 24, [0, 1], [1.0, 4.0]
@@ -38,15 +38,8 @@ def ddim_sample(model, cfg, labels, seeds, cfg_scale, respacing="ddim50"):
     """IDDPM ddim_sample_loop with eta = 0 (clip_denoised False); z and guidance as sample.py.
     Returns uint8 (N, H, W, 3)."""
     diff = GaussianDiffusion.respaced(1000, respacing)
-    n, r, c = len(labels), cfg["input_size"], cfg["in_channels"]
-    x = torch.stack([torch.randn(c, r, r, generator=torch.Generator().manual_seed(s)) for s in seeds])
-    y = torch.tensor(labels)
-    if cfg_scale > 1.0:
-        x = torch.cat([x, x], 0)
-        y = torch.cat([y, torch.full_like(y, cfg["num_classes"])], 0)
-        fn = lambda x, t: model.forward_with_cfg(x, t, y, cfg_scale)  # noqa: E731
-    else:
-        fn = lambda x, t: model(x, t, y)  # noqa: E731
+    n = len(labels)
+    x, fn = guided_model(model, cfg, labels, seeds, cfg_scale)
     for i in reversed(range(diff.num_timesteps)):
         t = torch.full((x.shape[0],), i, dtype=torch.long)
         _, _, x0 = diff.p_mean_variance_from_output(fn(x, diff.model_t(t)), x, t, clip_denoised=False)

@@ -44,20 +44,27 @@ def load_model(weights=None, config=None, ckpt=None):
     return model, cfg
 
 
-@torch.no_grad()
-def sample(model, cfg, labels, seeds, cfg_scale, steps=50, clip=False):
-    """labels, seeds: equal-length lists. Returns uint8 (N, H, W, 3)."""
-    diffusion = GaussianDiffusion.respaced(1000, steps)
-    n, r, c = len(labels), cfg["input_size"], cfg["in_channels"]
+def guided_model(model, cfg, labels, seeds, cfg_scale):
+    """The starting noise z (one seeded Generator per picture) and the model function, as the
+    official sample.py: with guidance > 1 the batch is doubled with the null class and the model
+    runs forward_with_cfg. Returns (z, fn(x, t))."""
+    r, c = cfg["input_size"], cfg["in_channels"]
     z = torch.stack([torch.randn(c, r, r, generator=torch.Generator().manual_seed(s)) for s in seeds])
-    gen = torch.Generator().manual_seed(int(sum(seeds)) * 7919 + 1)
     y = torch.tensor(labels)
     if cfg_scale > 1.0:
         z = torch.cat([z, z], 0)
         y = torch.cat([y, torch.full_like(y, cfg["num_classes"])], 0)
-        fn = lambda x, t: model.forward_with_cfg(x, t, y, cfg_scale)  # noqa: E731
-    else:
-        fn = lambda x, t: model(x, t, y)  # noqa: E731
+        return z, lambda x, t: model.forward_with_cfg(x, t, y, cfg_scale)
+    return z, lambda x, t: model(x, t, y)
+
+
+@torch.no_grad()
+def sample(model, cfg, labels, seeds, cfg_scale, steps=50, clip=False):
+    """labels, seeds: equal-length lists. Returns uint8 (N, H, W, 3)."""
+    diffusion = GaussianDiffusion.respaced(1000, steps)
+    n = len(labels)
+    z, fn = guided_model(model, cfg, labels, seeds, cfg_scale)
+    gen = torch.Generator().manual_seed(int(sum(seeds)) * 7919 + 1)
     x = diffusion.p_sample_loop(fn, z.shape, z, clip_denoised=clip, generator=gen)
     x = x[:n]
     return ((x.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
