@@ -7,7 +7,7 @@
  */
 import { transfer } from 'comlink';
 import type { HostTensorF32 } from '../gpu/host-tensor.ts';
-import { tileName } from '../gpu/matmul-tiles.ts';
+import { type MatmulTile, tileName } from '../gpu/matmul-tiles.ts';
 import { type DitConfig, parseDitConfig } from '../model/config.ts';
 import { SampleRunner } from '../sampling/gpu-sampler.ts';
 import { initialNoise, type NoiseSpec, stepNoiseProvider } from '../sampling/noise-source.ts';
@@ -47,6 +47,11 @@ interface LoadedModel {
   info: ModelInfo;
   dit: DitRunner;
   vae: VaeRunner | null;
+}
+
+/** Choices for reports: each matmul tile by its name. */
+function namedChoices(matmul: Record<string, MatmulTile>, attention: Record<string, number>): KernelChoices {
+  return { matmul: Object.fromEntries(Object.entries(matmul).map(([shape, tile]) => [shape, tileName(tile)])), attention };
 }
 
 function abortError(): Error {
@@ -241,13 +246,13 @@ export class Engine implements EngineApi {
   /** The autotune's choices so far, by shape: the matmul tile and attention queries per invocation. */
   async kernelChoices(): Promise<KernelChoices> {
     const p = (await this.context()).pipelines;
-    return { matmul: Object.fromEntries(Object.entries(p.matmulTiles.toJSON()).map(([k, t]) => [k, tileName(t)])), attention: p.attentionTiles.toJSON() };
+    return namedChoices(p.matmulTiles.toJSON(), p.attentionTiles.toJSON());
   }
 
   /** The same, as saved for this adapter (IndexedDB); null when nothing is saved. */
   async savedKernelChoices(): Promise<KernelChoices | null> {
     const saved = await loadKernelChoices(tuningKey((await this.context()).gpu));
-    return saved && { matmul: Object.fromEntries(Object.entries(saved.matmul ?? {}).map(([k, t]) => [k, tileName(t)])), attention: saved.attention ?? {} };
+    return saved && namedChoices(saved.matmul ?? {}, saved.attention ?? {});
   }
 
   private dit(id: string): DitRunner {
