@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { createStudio } from './app/controller';
 import { createWorkerEngine, type EngineFactory } from './app/engine-client';
+import { registerServiceWorker } from './app/offline/register';
 import { urlModelFromSearch } from './app/store';
 import './app/styles.css';
 
@@ -36,3 +37,4 @@ async function main() {
 }
 
 void main();
+registerServiceWorker();

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { StudioContext, useController, useStudio } from './context';
 import type { Studio } from './controller';
+import { BlendControls } from './components/BlendControls';
 import { ClassPicker } from './components/ClassPicker';
 import { DenoisingView } from './components/DenoisingView';
 import { ErrorBanner } from './components/ErrorBanner';
@@ -10,9 +11,13 @@ import { ModelPanel } from './components/ModelPanel';
 import { NoWebGpu } from './components/NoWebGpu';
 import { RunControls } from './components/RunControls';
 import { SamplingControls } from './components/SamplingControls';
+import { settingsFromLink } from './state/link';
 
 export function App({ studio }: { studio: Studio }) {
   useEffect(() => {
+    // A shared picture link in the address restores its settings before the engine starts (it may pick the model).
+    const link = settingsFromLink(window.location.search);
+    if (link) studio.store.getState().applyLink(link);
     void studio.controller.start();
   }, [studio]);
   return (
@@ -108,6 +113,7 @@ function Page() {
               <section className="panel controls" aria-label="Image settings">
                 <ClassPicker />
                 <GuidanceSlider />
+                <BlendControls />
                 <SamplingControls />
                 <RunControls />
                 <ErrorBanner />
@@ -127,6 +133,9 @@ function Page() {
           Model: <a href="https://www.wpeebles.com/DiT" target="_blank" rel="noreferrer">DiT</a> (Peebles &amp; Xie,
           “Scalable Diffusion Models with Transformers”, 2023). DiT-XL/2 weights: CC-BY-NC 4.0. Everything runs locally;
           settings and gallery stay in this browser.
+        </p>
+        <p>
+          <a href="bench.html" data-testid="bench-link">Benchmark this GPU</a>: the engine&apos;s quick benchmark on your adapter.
         </p>
       </footer>
     </div>

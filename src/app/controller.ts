@@ -15,7 +15,9 @@ import { EngineSession } from './engine-session';
 import { createIdbGallery, GALLERY_LIMIT, newItemId, thumbnailDataUrl, type GalleryItem, type GalleryStorage } from './gallery';
 import { isCurrentRun } from './run-machine';
 import { classOutsideModel } from './state/classes';
-import { BUILTIN_MODEL_KEY, effectiveModel, modelKey, modelSpec, type UrlModel } from './state/model-choice';
+import { batchPlan, type BatchPlan, type ExploreMode } from './state/explore';
+import { pageBase, pictureLink } from './state/link';
+import { BUILTIN_MODEL_KEY, effectiveModel, effectivePrecision, modelKey, modelSpec, type UrlModel } from './state/model-choice';
 import { isBusy, shouldRegenerateOnRelease, type RunAction } from './state/run';
 import { paramsFromSettings } from './state/settings';
 import { createStudioStore, type StudioStore } from './store';
@@ -34,10 +36,13 @@ export interface StudioOptions {
 export interface Controller {
   /** Starts the engine (no-WebGPU panel on failure) and loads the built-in model if it is selected. */
   start(): Promise<void>;
-  /** Generates with the current settings; cancels and replaces a run in progress. */
-  generate(): Promise<void>;
+  /**
+   * Generates with the current settings; cancels and replaces a run in progress. Makes what the
+   * explore mode says (one picture, a guidance sweep, a seed grid, a blend strip) unless `mode` is given.
+   */
+  generate(mode?: ExploreMode): Promise<void>;
   cancel(): void;
-  /** The guidance slider was released: regenerates if an image was finished and the guidance changed. */
+  /** The guidance slider was released: makes one picture if an image was finished and the guidance changed. */
   guidanceReleased(): void;
   /** Loads (downloads) the selected model now, without generating. */
   loadModel(): Promise<void>;
@@ -100,16 +105,19 @@ export function createStudio(options: StudioOptions): Studio {
 
   async function addToGallery(params: GenerateParams, info: ModelInfo, image: { width: number; height: number; rgba: Uint8ClampedArray }) {
     try {
+      const model = effectiveModel(s());
+      // The thumbnail's PNG carries the picture's link too (dragged out of the page, it still says how it was made).
+      const link = pictureLink(pageBase(), { model, params, size: image.width, precision: effectivePrecision(s()) });
       const item: GalleryItem = {
         id: newItemId(),
         createdAt: Date.now(),
         params,
-        model: effectiveModel(s()),
+        model,
         modelId: info.id,
         modelName: info.name,
         width: image.width,
         height: image.height,
-        thumbnail: await thumbnailDataUrl(image),
+        thumbnail: await thumbnailDataUrl(image, link ? { 'dit:link': link } : {}),
       };
       await gallery.put(item);
       const items = await gallery.list();
@@ -120,10 +128,16 @@ export function createStudio(options: StudioOptions): Studio {
     }
   }
 
-  async function generate(): Promise<void> {
+  /** The batch `mode` makes from the current settings; null for a single picture. */
+  function plan(mode: ExploreMode): BatchPlan | string | null {
+    return mode === 'single' ? null : batchPlan(mode, params(), s().explore);
+  }
+
+  async function generate(mode: ExploreMode = s().explore.mode): Promise<void> {
     if (life.disposed) return;
     if (isBusy(s()) || session.generating) session.cancel();
-    report({ type: 'generate', params: params(), load: needsLoad() });
+    const planned = plan(mode);
+    report({ type: 'generate', params: params(), load: needsLoad(), ...(planned && typeof planned !== 'string' ? { batch: planned } : {}) });
     const run = currentRun();
     const check = () => {
       if (!isCurrent(run)) throw new Superseded();
@@ -140,10 +154,25 @@ export function createStudio(options: StudioOptions): Studio {
       const p = params();
       const outside = classOutsideModel(p.classId, info);
       if (outside) throw new SettingsError(outside);
+      const blendOutside = p.blend && classOutsideModel(p.blend.classId, info);
+      if (blendOutside) throw new SettingsError(`The blend’s second class: ${blendOutside}`);
+      const batch = plan(mode);
+      if (typeof batch === 'string') throw new SettingsError(batch);
+      const made = { model: effectiveModel(s()), modelName: info.name, precision: effectivePrecision(s()) };
+      if (batch) {
+        // Several pictures in one run; they stay in the view (not in the gallery) until one is picked.
+        report({ type: 'sample', run, params: p, batch });
+        const pictures = { pictures: batch.pictures, steps: p.steps, sampler: p.sampler };
+        const result = await session.generateBatch(e, pictures, (u) => report({ type: 'step', run, batch: true, ...u }));
+        check();
+        report({ type: 'finished', run, batch: result, params: p, ...made });
+        return;
+      }
       report({ type: 'sample', run, params: p });
+      prepareKernels(e, p);
       const result = await session.generate(e, p, (u) => report({ type: 'step', run, ...u }));
       check();
-      report({ type: 'finished', run, result, model: effectiveModel(s()), modelName: info.name });
+      report({ type: 'finished', run, result, ...made });
       void addToGallery(result.params, info, result.image);
     } catch (err) {
       if (err instanceof Superseded || !isCurrent(run)) return;
@@ -152,6 +181,14 @@ export function createStudio(options: StudioOptions): Studio {
       // and start from a fresh engine next time.
       else failed(run, err);
     }
+  }
+
+  /**
+   * Compiles the GPU kernels of a run with `p` now, with "Preparing GPU kernels (n/m)" shown
+   * (engine/kernel-prep.ts): ahead of the first Generate, or beside a run, which waits for them.
+   */
+  function prepareKernels(e: Engine, p: GenerateParams): void {
+    e.prepare?.(p, (k) => { if (!life.disposed) s().setKernels(k.done < k.total ? k : null); }).catch(() => undefined);
   }
 
   async function doStart(): Promise<void> {
@@ -172,6 +209,7 @@ export function createStudio(options: StudioOptions): Studio {
     if (modelKey(s()) === BUILTIN_MODEL_KEY) {
       try {
         await session.model(e, { kind: 'builtin' });
+        prepareKernels(e, params());
       } catch (err) {
         // Shown unless a run is in progress (the run machine takes errors outside a run only at rest).
         if (!life.disposed) s().runFailed(`Could not load the built-in model: ${errorMessage(err)}`);
@@ -196,7 +234,8 @@ export function createStudio(options: StudioOptions): Studio {
     },
 
     guidanceReleased() {
-      if (shouldRegenerateOnRelease(s())) void generate();
+      // One picture at the new guidance, as before a sweep: a sweep's own scales are shown from it.
+      if (shouldRegenerateOnRelease(s())) void generate('single');
     },
 
     async loadModel() {

@@ -2,13 +2,23 @@
 import type { Frame } from '../engine/api';
 import { className, shortClassName } from '../data/imagenet';
 import { encodePng } from './png';
+import { pageBase, pictureLink } from './state/link';
 import type { FinishedRun } from './state/run';
 
-/** The text chunks written into downloaded PNGs. */
-export function pngTextFor(run: FinishedRun): Record<string, string> {
+/** The key of the text chunk holding the picture's link (see ./state/link.ts). */
+export const PNG_LINK_KEY = 'dit:link';
+
+/** The link that makes this picture again, or null (a model from local files). */
+export function linkFor(image: Frame, run: FinishedRun, base: string = pageBase()): string | null {
+  return pictureLink(base, { model: run.model, params: run.params, size: image.width, precision: run.precision });
+}
+
+/** The text chunks written into downloaded PNGs; `link` is the picture's link, when it has one. */
+export function pngTextFor(run: FinishedRun, link: string | null = null): Record<string, string> {
   const p = run.params;
   const model = run.model.kind === 'hub' ? `${run.model.repo}@${run.model.revision}` : run.modelName;
-  return {
+  const blend: Record<string, string> = p.blend ? { blend_class_id: String(p.blend.classId), blend_class_name: className(p.blend.classId), blend_weight: String(p.blend.weight) } : {};
+  const text: Record<string, string> = {
     Software: 'DiT Studio',
     Title: `${shortClassName(p.classId)} (ImageNet class ${p.classId})`,
     class_id: String(p.classId),
@@ -17,10 +27,12 @@ export function pngTextFor(run: FinishedRun): Record<string, string> {
     steps: String(p.steps),
     sampler: p.sampler,
     seed: String(p.seed),
+    ...blend,
     model,
     model_id: run.modelId,
     parameters: JSON.stringify({ ...p, className: className(p.classId), model, modelId: run.modelId }),
   };
+  return link ? { ...text, [PNG_LINK_KEY]: link } : text;
 }
 
 export function pngFileName(run: FinishedRun): string {
@@ -29,11 +41,12 @@ export function pngFileName(run: FinishedRun): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '');
-  return `dit-${p.classId}-${name}-cfg${p.cfgScale}-${p.sampler.replace('+', 'p').replace('+', 'p')}${p.steps}-seed${p.seed}.png`;
+  const blend = p.blend ? `-blend${p.blend.classId}-w${Math.round(p.blend.weight * 100) / 100}` : '';
+  return `dit-${p.classId}-${name}${blend}-cfg${p.cfgScale}-${p.sampler.replace('+', 'p').replace('+', 'p')}${p.steps}-seed${p.seed}.png`;
 }
 
 export async function pngBlobFor(image: Frame, run: FinishedRun): Promise<Blob> {
-  const bytes = await encodePng(image, pngTextFor(run));
+  const bytes = await encodePng(image, pngTextFor(run, linkFor(image, run)));
   return new Blob([bytes as BlobPart], { type: 'image/png' });
 }
 

@@ -8,6 +8,9 @@ import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import type {
   AdapterSummary,
   EngineApi,
+  BatchParams,
+  BatchResult,
+  BatchStepUpdate,
   GenerateParams,
   GenerateResult,
   LoadProgress,
@@ -15,9 +18,12 @@ import type {
   ModelSpec,
   StepUpdate,
 } from '../engine/api';
+import type { KernelPrepApi, KernelProgress } from '../engine/kernel-prep';
 
 /** An engine as the app uses it: the worker API plus a way to free it. */
 export interface Engine extends EngineApi {
+  /** Compiles the GPU kernels `generate(params)` will use, with progress (engine/kernel-prep.ts); generate does it too. */
+  prepare?(params: GenerateParams, onProgress?: (p: KernelProgress) => void): Promise<unknown>;
   /**
    * Frees the engine (terminates the worker). The app calls this before replacing an engine that
    * failed (device lost, out of memory, crashed worker), then asks the factory for a new one.
@@ -55,7 +61,7 @@ export function hasWebGpu(): boolean {
  */
 export function createWorkerEngine(): Engine {
   let worker: Worker | null = null;
-  let remote: Remote<EngineApi> | null = null;
+  let remote: Remote<EngineApi & KernelPrepApi> | null = null;
   let dead: Error | null = null;
   const pending = new Set<(e: Error) => void>();
 
@@ -66,7 +72,7 @@ export function createWorkerEngine(): Engine {
     pending.clear();
   }
 
-  function start(): Remote<EngineApi> {
+  function start(): Remote<EngineApi & KernelPrepApi> {
     if (remote) return remote;
     worker = new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module', name: 'dit-engine' });
     worker.addEventListener('error', (ev) => {
@@ -74,12 +80,12 @@ export function createWorkerEngine(): Engine {
       kill(new EngineCrashedError(`The engine worker failed: ${ev.message || 'unknown error'}`));
     });
     worker.addEventListener('messageerror', () => kill(new EngineCrashedError('The engine worker sent a message that could not be read.')));
-    remote = wrap<EngineApi>(worker);
+    remote = wrap<EngineApi & KernelPrepApi>(worker);
     return remote;
   }
 
   /** Runs a remote call, rejecting it if the worker dies meanwhile (comlink would wait forever). */
-  function call<T>(fn: (r: Remote<EngineApi>) => Promise<T>): Promise<T> {
+  function call<T>(fn: (r: Remote<EngineApi & KernelPrepApi>) => Promise<T>): Promise<T> {
     if (dead) return Promise.reject(dead);
     const r = start();
     return new Promise<T>((resolve, reject) => {
@@ -109,6 +115,12 @@ export function createWorkerEngine(): Engine {
     },
     generate(params: GenerateParams, onStep?: (s: StepUpdate) => void): Promise<GenerateResult> {
       return call((r) => r.generate(params, onStep ? proxy(onStep) : undefined));
+    },
+    generateBatch(params: BatchParams, onStep?: (s: BatchStepUpdate) => void): Promise<BatchResult> {
+      return call((r) => r.generateBatch(params, onStep ? proxy(onStep) : undefined));
+    },
+    prepare(params: GenerateParams, onProgress?: (p: KernelProgress) => void): Promise<unknown> {
+      return call((r) => r.prepare(params, onProgress ? proxy(onProgress) : undefined));
     },
     cancel(): void {
       if (remote && !dead) void remote.cancel().catch(() => undefined);

@@ -7,7 +7,18 @@
  * Methods that use the engine take the one {@link EngineSession.ready} returned, so work started on
  * an engine that has since been replaced never touches the new one.
  */
-import type { AdapterSummary, GenerateParams, GenerateResult, LoadProgress, ModelInfo, ModelSpec, StepUpdate } from '../engine/api';
+import type {
+  AdapterSummary,
+  BatchParams,
+  BatchResult,
+  BatchStepUpdate,
+  GenerateParams,
+  GenerateResult,
+  LoadProgress,
+  ModelInfo,
+  ModelSpec,
+  StepUpdate,
+} from '../engine/api';
 import { modelIdentity } from '../engine/model-identity';
 import type { Engine, EngineFactory } from './engine-client';
 
@@ -27,8 +38,8 @@ export class EngineSession {
   /** The model the engine has loaded; its `id` is the model identity of the spec it was loaded from. */
   private loaded: ModelInfo | null = null;
   private loading: { key: string; promise: Promise<ModelInfo> } | null = null;
-  /** The engine's generate() in flight (it settles some time after a cancel). */
-  private inFlight: Promise<GenerateResult> | null = null;
+  /** The engine's generate() or generateBatch() in flight (it settles some time after a cancel). */
+  private inFlight: Promise<unknown> | null = null;
 
   constructor(
     private readonly createEngine: EngineFactory,
@@ -111,6 +122,17 @@ export class EngineSession {
 
   generate(e: Engine, params: GenerateParams, onStep: (u: StepUpdate) => void): Promise<GenerateResult> {
     const run = e.generate(params, onStep);
+    this.inFlight = run;
+    const settled = () => {
+      if (this.inFlight === run) this.inFlight = null;
+    };
+    run.then(settled, settled);
+    return run;
+  }
+
+  /** Several pictures in one run (a guidance sweep, a seed grid, a blend strip), in flight like generate(). */
+  generateBatch(e: Engine, params: BatchParams, onStep: (u: BatchStepUpdate) => void): Promise<BatchResult> {
+    const run = e.generateBatch(params, onStep);
     this.inFlight = run;
     const settled = () => {
       if (this.inFlight === run) this.inFlight = null;

@@ -6,6 +6,9 @@
 import type {
   AdapterSummary,
   Frame,
+  BatchParams,
+  BatchResult,
+  BatchStepUpdate,
   GenerateParams,
   GenerateResult,
   LoadProgress,
@@ -73,10 +76,12 @@ function hsl(h: number, s: number, l: number): [number, number, number] {
   return [f(0) * 255, f(8) * 255, f(4) * 255];
 }
 
-/** The clean picture for these parameters: hues from the class, shapes from the seed, contrast from cfg. */
+/** The clean picture for these parameters: hues from the class (and blend), shapes from the seed, contrast from cfg. */
 function targetImage(size: number, p: GenerateParams): Float32Array {
   const r = rng(p.seed * 7919 + p.classId);
-  const h1 = (p.classId * 137.508) % 360;
+  // A blend moves the hue from the class's towards the second class's.
+  const hue = (c: number) => (c * 137.508) % 360;
+  const h1 = p.blend ? hue(p.classId) * (1 - p.blend.weight) + hue(p.blend.classId) * p.blend.weight : hue(p.classId);
   const h2 = (h1 + 40 + r() * 100) % 360;
   const sat = Math.min(1, 0.35 + p.cfgScale * 0.07);
   const c1 = hsl(h1, sat, 0.55);
@@ -241,7 +246,8 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
           const elapsed = (performance.now() - t0) / 1000;
           // Awaited like the real worker should: through comlink the callback is a round trip, and
           // awaiting it keeps step updates ahead of the result (and gives backpressure).
-          await onStep?.({ step: k, total: params.steps, preview, stepsPerSecond: elapsed > 0 ? k / elapsed : 0 });
+          const views = { x0: preview, xt: frameAt(size, target, params.seed * 131 + k, k / params.steps / 2), eps: frameAt(size, target, params.seed * 131 + k, 0) };
+          await onStep?.({ step: k, total: params.steps, preview, views, stepsPerSecond: elapsed > 0 ? k / elapsed : 0 });
         }
         return {
           image: frameAt(size, target, 0, 1),
@@ -249,6 +255,33 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
           modelId: model.id,
           elapsedMs: performance.now() - t0,
         };
+      } finally {
+        generating = false;
+        cancelRequested = false;
+      }
+    },
+
+    async generateBatch(params: BatchParams, onStep?: (s: BatchStepUpdate) => void): Promise<BatchResult> {
+      calls.push({ method: 'generateBatch', arg: params });
+      if (!model) throw new Error('No model loaded');
+      if (generating) throw new Error('A generation is already running');
+      generating = true;
+      cancelRequested = false;
+      const t0 = performance.now();
+      try {
+        const size = model.imageSize;
+        const targets = params.pictures.map((p) => targetImage(size, { ...p, steps: params.steps, sampler: params.sampler }));
+        for (let k = 1; k <= params.steps; k++) {
+          await sleep(stepDelay);
+          if (cancelRequested) throw abortError();
+          const views = params.pictures.map((p, i) => {
+            const x0 = frameAt(size, targets[i], p.seed * 131 + k, k / params.steps);
+            return { x0, xt: frameAt(size, targets[i], p.seed * 131 + k, k / params.steps / 2), eps: frameAt(size, targets[i], p.seed * 131 + k, 0) };
+          });
+          const elapsed = (performance.now() - t0) / 1000;
+          await onStep?.({ step: k, total: params.steps, views, stepsPerSecond: elapsed > 0 ? k / elapsed : 0 });
+        }
+        return { images: targets.map((t) => frameAt(size, t, 0, 1)), params, modelId: model.id, elapsedMs: performance.now() - t0 };
       } finally {
         generating = false;
         cancelRequested = false;

@@ -146,9 +146,10 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
-export async function thumbnailDataUrl(frame: Frame): Promise<string> {
+/** A small PNG of the frame as a data URL, with optional PNG text chunks (e.g. the picture's link). */
+export async function thumbnailDataUrl(frame: Frame, text: Record<string, string> = {}): Promise<string> {
   const small = downscaleFrame(frame, THUMB_SIZE);
-  return 'data:image/png;base64,' + toBase64(await encodePng(small));
+  return 'data:image/png;base64,' + toBase64(await encodePng(small, text));
 }
 
 export function newItemId(): string {

@@ -7,11 +7,14 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { persist, type StateStorage } from 'zustand/middleware';
 import type { AdapterSummary, ModelInfo } from '../engine/api';
+import type { KernelProgress } from '../engine/kernel-prep';
 import type { DitImageSize } from '../model/hub-models';
 import type { SamplerKind } from '../sampling/sampler-kind';
 import type { GalleryItem } from './gallery';
 import type { EngineState } from './run-machine';
 import { classForLoadedModel } from './state/classes';
+import { cellSettings, DEFAULT_EXPLORE, validExplore, type ExploreSettings } from './state/explore';
+import type { LinkSettings } from './state/link';
 import {
   filesPicked,
   hubEdited,
@@ -34,8 +37,12 @@ export interface StudioState {
   engine: EngineState;
   /** The model the engine has loaded (null before the first load); its `id` is its model identity. */
   model: ModelInfo | null;
+  /** The GPU kernels being compiled for the next run (null: none). */
+  kernels: KernelProgress | null;
   run: RunState;
   gallery: GalleryItem[];
+  /** What Generate makes (one picture or a batch) and what the denoising view shows; not persisted. */
+  explore: ExploreSettings;
 
   // settings
   setClassId(id: number): void;
@@ -44,6 +51,9 @@ export interface StudioState {
   setSampler(s: SamplerKind): void;
   setSeed(v: number): void;
   randomizeSeed(): void;
+  /** The second class of a blend; null turns the blend off. */
+  setBlendClassId(id: number | null): void;
+  setBlendWeight(w: number): void;
   setSize(s: DitImageSize): void;
   setPrecision(p: Precision): void;
   /** 'dit-256' / 'dit-512' select the DiT-XL/2 Hub repos; 'custom' keeps the Hub repo as typed. */
@@ -53,6 +63,12 @@ export interface StudioState {
   applyUrlModel(m: UrlModel | null): void;
   restoreFromGallery(item: GalleryItem): void;
   setScrubStep(step: number | null): void;
+  /** Explore settings from a control (validated; invalid fields are ignored). */
+  setExplore(patch: Partial<ExploreSettings>): void;
+  /** Makes a cell of the batch shown the current picture: its guidance, seed or blend weight go into the settings. */
+  pickBatchCell(index: number): void;
+  /** Restores the picture of a shared link (see ./state/link.ts): its settings, its model, a single picture. */
+  applyLink(link: LinkSettings): void;
 
   // engine/model/run, driven by the controller
   engineStarting(): void;
@@ -60,6 +76,7 @@ export interface StudioState {
   engineUnavailable(message: string): void;
   modelLoaded(info: ModelInfo): void;
   modelForgotten(): void;
+  setKernels(p: KernelProgress | null): void;
   modelCacheCleared(): void;
   /** Applies a run event; false when the run machine rejects it (nothing changes then). */
   runEvent(action: RunAction): boolean;
@@ -88,8 +105,10 @@ export function createStudioStore(storage: StateStorage = defaultStorage()): Stu
         localFiles: null,
         engine: { status: 'starting', error: null, adapter: null },
         model: null,
+        kernels: null,
         run: INITIAL_RUN,
         gallery: [],
+        explore: { ...DEFAULT_EXPLORE },
 
         setClassId: (id) => setSettings({ classId: id }),
         setCfgScale: (v) => setSettings({ cfgScale: v }),
@@ -97,6 +116,8 @@ export function createStudioStore(storage: StateStorage = defaultStorage()): Stu
         setSampler: (sampler) => setSettings(samplerPatch(get().settings, sampler)),
         setSeed: (v) => setSettings({ seed: v }),
         randomizeSeed: () => setSettings({ seed: randomSeed() }),
+        setBlendClassId: (id) => setSettings({ blendClassId: id }),
+        setBlendWeight: (w) => setSettings({ blendWeight: w }),
         setSize: (size) => choose((s) => sizePicked(s, size)),
         setPrecision: (precision) => setSettings({ precision }),
         selectModel: (choice) => choose((s) => modelPicked(s, choice)),
@@ -108,6 +129,14 @@ export function createStudioStore(storage: StateStorage = defaultStorage()): Stu
         applyUrlModel: (m) => set({ urlModel: m }),
         restoreFromGallery: (item) => choose((s) => restoredFromGallery(s, item)),
         setScrubStep: (step) => set((s) => ({ run: { ...s.run, scrubStep: step } })),
+        setExplore: (patch) => set((s) => ({ explore: { ...s.explore, ...validExplore(patch) } })),
+        pickBatchCell: (index) => {
+          const plan = get().run.batch?.plan;
+          if (plan) setSettings(cellSettings(plan, index));
+        },
+        applyLink: (link) => {
+          set((s) => ({ settings: applySettings(s.settings, link.settings), urlModel: link.urlModel, explore: { ...s.explore, mode: 'single' } }));
+        },
 
         engineStarting: () => set({ engine: { status: 'starting', error: null, adapter: null } }),
         engineReady: (adapter) => set({ engine: { status: 'ready', error: null, adapter } }),
@@ -118,7 +147,8 @@ export function createStudioStore(storage: StateStorage = defaultStorage()): Stu
           const moved = classForLoadedModel(info, classId, DEFAULT_SETTINGS.classId);
           if (moved !== classId) setSettings({ classId: moved });
         },
-        modelForgotten: () => set({ model: null }),
+        modelForgotten: () => set({ model: null, kernels: null }),
+        setKernels: (kernels) => set({ kernels }),
         modelCacheCleared: () => set((s) => ({ model: s.model ? { ...s.model, cached: false } : null })),
         runEvent,
         runFailed: (message) => void runEvent({ type: 'failed', message }),

@@ -43,10 +43,15 @@ and writes sample (B, out_channels, h*f, w*f).
                     [--quiet] --output OUT.png
        dit generate --model builtin --class ID_OR_NAME [--seed K --cfg S --steps N --sampler …] --output OUT.png
        dit generate --model builtin --list-classes
+       dit generate … --class C --seed 1,2,3 --cfg 1,4 [--blend C2 --blend-weight 0,0.5,1] --output GRID.png
 
 Class → 8-bit RGB PNG with the parameters in PNG text chunks. Defaults as the reference sample.py:
 cfg 4.0, 250 DDPM steps, seed 0. Without --model builtin: facebook/DiT-XL-2-256 (or -512 with
 --size 512) from the Hugging Face Hub, downloaded once into --cache-dir (default
 $XDG_CACHE_HOME/dit-studio or ~/.cache/dit-studio), or local files with --transformer/--vae
-(each with its config.json beside it). --dtype f16 stores the transformer's weights as halves.`,
+(each with its config.json beside it). --dtype f16 stores the transformer's weights as halves.
+  --seed, --cfg, --blend-weight   comma-separated lists make a grid: a row per seed, a column per
+                     value of --cfg or --blend-weight (one of them), each cell the single run
+  --blend C2         mix class C2 into the label embedding: (1 - W) table[C] + W table[C2]
+  --blend-weight W   in [0, 1], default 0.5 with --blend`,
 };

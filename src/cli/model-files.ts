@@ -33,6 +33,7 @@ export async function hubModelFiles(o: HubChoice): Promise<GenerateModelFiles> {
   const store = new NodeStore(o.cacheDir);
   const { transformer, revision, config, vae, vaeConfig } = await resolveHubModel({
     hub: o.hubUrl ?? DEFAULT_HUB_URL, repo: o.repo, revision: o.revision, store, onProgress: o.onProgress,
+    onNotice: (m) => process.stderr.write(`warning: ${m}\n`),
   });
   if (transformer.cacheError) process.stderr.write(`warning: not cached: ${transformer.cacheError.message}\n`);
   return { name: `${o.repo}@${revision}`, transformer: transformer.source, config, vae: vae.source, vaeConfig };

@@ -39,14 +39,35 @@ export interface ModelInfo {
   knownClasses?: number[];
   license: string;
   cached: boolean;
+  /** Why the model could not be cached (the browser's storage quota): it works for this visit only. */
+  cacheWarning?: string;
 }
 
-export interface GenerateParams {
+/** A class between two: the label embedding (1 − weight)·table[class] + weight·table[blend class]. */
+export interface ClassBlend {
+  classId: number;
+  /** In [0, 1]: 0 is the picture's own class, 1 the blend class. */
+  weight: number;
+}
+
+/** What may differ between the pictures of one batched run. */
+export interface PictureParams {
   classId: number;
   cfgScale: number;
+  seed: number;
+  blend?: ClassBlend;
+}
+
+export interface GenerateParams extends PictureParams {
   steps: number;
   sampler: SamplerKind;
-  seed: number;
+}
+
+/** Several pictures in one sampling run (a guidance sweep, a seed grid, a blend strip). */
+export interface BatchParams {
+  pictures: PictureParams[];
+  steps: number;
+  sampler: SamplerKind;
 }
 
 /** An RGBA image; `rgba` is transferred, never copied. */
@@ -56,11 +77,31 @@ export interface Frame {
   rgba: Uint8ClampedArray;
 }
 
+/** What the model believes at one step, per picture. */
+export interface StepViews {
+  /** The model's predicted clean image x̂₀. */
+  x0: Frame;
+  /** The noisy sample after the step, x_{t−1}. */
+  xt: Frame;
+  /** The predicted noise ε (after guidance). */
+  eps: Frame;
+}
+
 export interface StepUpdate {
   /** 1-based step just finished. */
   step: number;
   total: number;
+  /** The predicted clean image x̂₀ (= views.x0). */
   preview: Frame;
+  views: StepViews;
+  stepsPerSecond: number;
+}
+
+export interface BatchStepUpdate {
+  step: number;
+  total: number;
+  /** One per picture, in the order asked. */
+  views: StepViews[];
   stepsPerSecond: number;
 }
 
@@ -71,11 +112,21 @@ export interface GenerateResult {
   elapsedMs: number;
 }
 
+export interface BatchResult {
+  /** One per picture, in the order asked. */
+  images: Frame[];
+  params: BatchParams;
+  modelId: string;
+  elapsedMs: number;
+}
+
 export interface EngineApi {
   /** Opens the GPU device; throws an Error whose message says why WebGPU is unavailable. */
   init(): Promise<AdapterSummary>;
   load(spec: ModelSpec, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
   generate(params: GenerateParams, onStep?: (s: StepUpdate) => void): Promise<GenerateResult>;
+  /** Several pictures in one sampling run; each equals its single `generate` within ±1 per channel. */
+  generateBatch(params: BatchParams, onStep?: (s: BatchStepUpdate) => void): Promise<BatchResult>;
   /** Stops the generation in progress (its promise rejects with an AbortError-named Error). */
   cancel(): void;
   clearCache(): Promise<void>;

@@ -120,12 +120,14 @@ export class DitRunner {
       const rc = await this.run(N, doubled, inp.t, inp.y);
       const guided = opts.cfgChannels === 'all' ? c.in_channels : Math.min(3, c.in_channels);
       const outCfg = this.alloc.tensor([N, Cout, H, H], 'out_cfg');
+      const scales = this.alloc.upload(new Float32Array(N / 2).fill(opts.cfgScale), [N / 2], 'cfg_scale');
       const prog = new Program(this.gpu, this.pipelines, this.alloc);
-      ops.cfgCombine(prog, rc.acts.out, outCfg, N / 2, Cout, H * H, guided, opts.cfgScale);
+      ops.cfgCombine(prog, rc.acts.out, scales, outCfg, N / 2, Cout, H * H, guided);
       await checked(this.gpu, 'guidance', () => prog.finish().submit());
       result.out_cfg = await read(outCfg, [N, Cout, H, H]);
       prog.destroy();
       this.alloc.free(outCfg.buffer);
+      this.alloc.free(scales.buffer);
     }
     return result;
   }

@@ -6,6 +6,7 @@
  * message names the problem.
  */
 import { transfer } from 'comlink';
+import type { AttentionVariant } from '../gpu/attention-tiles.ts';
 import type { HostTensorF32 } from '../gpu/host-tensor.ts';
 import { type MatmulTile, tileName } from '../gpu/matmul-tiles.ts';
 import { type DitConfig, parseDitConfig } from '../model/config.ts';
@@ -15,10 +16,12 @@ import type { SamplerKind } from '../sampling/sampler-kind.ts';
 import { isQuotaError, type WeightsStore } from '../weights/cache.ts';
 import { openIdbStore } from '../weights/idb-store.ts';
 import { openOpfsStore, opfsAvailable } from '../weights/opfs-store.ts';
-import type { AdapterSummary, EngineApi, GenerateParams, GenerateResult, LoadProgress, ModelInfo, ModelSpec, StepUpdate } from './api.ts';
+import type { AdapterSummary, BatchParams, BatchResult, BatchStepUpdate, EngineApi, GenerateParams, GenerateResult, LoadProgress, ModelInfo, ModelSpec, StepUpdate, StepViews } from './api.ts';
 import type { DitRunner, ForwardOptions } from './dit-runner.ts';
-import { generateImage } from './generate.ts';
+import { generateImages } from './generate.ts';
+import { lostDeviceError } from './device-loss.ts';
 import { adapterSummary, createGpuContext, type GpuContext } from './gpu-context.ts';
+import { dryModel, type KernelPrepApi, type KernelProgress, type PreparedKernels, prepareKernels } from './kernel-prep.ts';
 import { urlSource } from '../weights/http-source.ts';
 import { type DitLoadOptions, loadDit, loadVae } from './model-loader.ts';
 import { modelIdentity } from './model-identity.ts';
@@ -40,7 +43,8 @@ export interface DitSampleRequest {
 
 export interface KernelChoices {
   matmul: Record<string, string>;
-  attention: Record<string, number>;
+  /** By shape: the vec4 kernel's query rows per invocation, or "flash". */
+  attention: Record<string, AttentionVariant>;
 }
 
 interface LoadedModel {
@@ -50,8 +54,13 @@ interface LoadedModel {
 }
 
 /** Choices for reports: each matmul tile by its name. */
-function namedChoices(matmul: Record<string, MatmulTile>, attention: Record<string, number>): KernelChoices {
+function namedChoices(matmul: Record<string, MatmulTile>, attention: Record<string, AttentionVariant>): KernelChoices {
   return { matmul: Object.fromEntries(Object.entries(matmul).map(([shape, tile]) => [shape, tileName(tile)])), attention };
+}
+
+/** The pixel buffers of step views, to transfer rather than copy. */
+function viewBuffers(views: StepViews[]): ArrayBuffer[] {
+  return views.flatMap((v) => [v.x0.rgba.buffer, v.xt.rgba.buffer, v.eps.rgba.buffer]) as ArrayBuffer[];
 }
 
 function abortError(): Error {
@@ -60,7 +69,7 @@ function abortError(): Error {
   return e;
 }
 
-export class Engine implements EngineApi {
+export class Engine implements EngineApi, KernelPrepApi {
   private ctx: GpuContext | null = null;
   /** The model `load` chose, which `generate` runs. */
   private model: LoadedModel | null = null;
@@ -134,6 +143,7 @@ export class Engine implements EngineApi {
         knownClasses: files.knownClasses,
         license: files.license,
         cached: files.cached,
+        cacheWarning: files.cacheWarning,
       };
       this.model = { info, dit, vae };
       return info;
@@ -151,6 +161,21 @@ export class Engine implements EngineApi {
    * `step_noise` for DDPM) where a host injects it, as `dit generate --noise`.
    */
   async generate(params: GenerateParams, onStep?: (s: StepUpdate) => void, noise?: NoiseSpec): Promise<GenerateResult> {
+    const { steps, sampler, ...picture } = params;
+    const batch = await this.run({ pictures: [picture], steps, sampler }, onStep && (async (s) => {
+      const [views] = s.views;
+      await onStep(transfer({ step: s.step, total: s.total, preview: views.x0, views, stepsPerSecond: s.stepsPerSecond }, viewBuffers([views])));
+    }), noise);
+    const [image] = batch.images;
+    return transfer({ image, params, modelId: batch.modelId, elapsedMs: batch.elapsedMs }, [image.rgba.buffer]);
+  }
+
+  async generateBatch(params: BatchParams, onStep?: (s: BatchStepUpdate) => void): Promise<BatchResult> {
+    const result = await this.run(params, onStep && (async (s) => { await onStep(transfer(s, viewBuffers(s.views))); }));
+    return transfer(result, result.images.map((i) => i.rgba.buffer));
+  }
+
+  private async run(params: BatchParams, onStep: ((s: BatchStepUpdate) => Promise<void>) | undefined, noise?: NoiseSpec): Promise<BatchResult> {
     const model = this.model;
     if (!model) throw new Error('no model is loaded');
     const ctx = await this.context();
@@ -159,20 +184,43 @@ export class Engine implements EngineApi {
     this.abort = abort;
     const t0 = performance.now();
     try {
-      const image = await generateImage(ctx, model, params, {
+      await this.prepareRun(ctx, model, params);
+      const images = await generateImages(ctx, model, params, {
         noise, signal: abort.signal,
-        onStep: onStep && (async (step, total, preview) => {
-          const stepsPerSecond = step / ((performance.now() - t0) / 1000);
-          await onStep(transfer({ step, total, preview, stepsPerSecond }, [preview.rgba.buffer]));
+        onStep: onStep && (async (step, total, views) => {
+          await onStep({ step, total, views, stepsPerSecond: step / ((performance.now() - t0) / 1000) });
         }),
       });
-      return transfer({ image, params, modelId: model.info.id, elapsedMs: performance.now() - t0 }, [image.rgba.buffer]);
+      return { images, params, modelId: model.info.id, elapsedMs: performance.now() - t0 };
     } catch (e) {
-      if (abort.signal.aborted || (e as Error).name === 'AbortError') throw abortError();
+      if (abort.signal.aborted) throw abortError();
+      // A lost device fails the work in flight with an AbortError too: that is no cancel.
+      const lost = await lostDeviceError(ctx.gpu, e);
+      if (lost) throw lost;
+      if ((e as Error).name === 'AbortError') throw abortError();
       throw e;
     } finally {
       if (this.abort === abort) this.abort = null;
     }
+  }
+
+  // ---------------------------------------------- kernels compiled before the first step
+
+  /**
+   * Compiles, all at once, the GPU pipelines `generate(params)` will use (kernel-prep.ts), with
+   * their progress; generate does the same (a no-op once done), so a host calls this only to show
+   * the progress or to compile ahead of the user's first Generate.
+   */
+  async prepare(params: GenerateParams, onProgress?: (p: KernelProgress) => void): Promise<PreparedKernels> {
+    const model = this.model;
+    if (!model) throw new Error('no model is loaded');
+    const { steps, sampler, ...picture } = params;
+    return this.prepareRun(await this.context(), model, { pictures: [picture], steps, sampler }, onProgress);
+  }
+
+  private prepareRun(ctx: GpuContext, model: LoadedModel, params: BatchParams, onProgress?: (p: KernelProgress) => void): Promise<PreparedKernels> {
+    // One step is enough: every step records the same kernels.
+    return prepareKernels(ctx, (dry, firstStep) => generateImages(dry, dryModel(model, dry), { ...params, steps: 1 }, { onStep: firstStep }), onProgress);
   }
 
   cancel(): void {
@@ -247,6 +295,12 @@ export class Engine implements EngineApi {
   async kernelChoices(): Promise<KernelChoices> {
     const p = (await this.context()).pipelines;
     return namedChoices(p.matmulTiles.toJSON(), p.attentionTiles.toJSON());
+  }
+
+  /** Pipelines compiled so far, and the keys of those compiled on first use instead of ahead of their run (kernel-prep.ts). */
+  async pipelineStats(): Promise<{ compiled: number; compiledOnUse: string[] }> {
+    const p = (await this.context()).pipelines;
+    return { compiled: p.size, compiledOnUse: [...p.compiledOnUse] };
   }
 
   /** The same, as saved for this adapter (IndexedDB); null when nothing is saved. */

@@ -3,7 +3,7 @@
  * kernels chosen then): choices saved for this adapter are restored first, the shapes still
  * unknown are timed (gpu/kernel-autotune.ts) and the result saved.
  */
-import { autotuneAttention, autotuneMatmuls, type TuneResult } from '../gpu/kernel-autotune.ts';
+import { autotuneAttention, autotuneMatmuls, prepareCandidates, type TuneResult } from '../gpu/kernel-autotune.ts';
 import type { MatmulShape } from '../gpu/matmul-tiles.ts';
 import type { AttentionShape, LinearWeight } from '../gpu/ops.ts';
 import { numTokens } from '../model/config.ts';
@@ -29,6 +29,7 @@ export async function tuneKernels(ctx: GpuContext, shapes: KernelShapes): Promis
       attentionTiles.restore(saved.attention ?? {});
     }
   }
+  await prepareCandidates(ctx.gpu, ctx.pipelines, shapes);
   const results = [
     ...(await autotuneMatmuls(ctx.gpu, ctx.pipelines, shapes.matmul)),
     ...(await autotuneAttention(ctx.gpu, ctx.pipelines, shapes.attention)),

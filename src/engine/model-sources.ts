@@ -22,9 +22,12 @@ export interface ModelFiles {
   knownClasses?: number[];
   license: string;
   cached: boolean;
-  /** Set when the files could not be kept (storage full): they were streamed instead. */
+  /** Set when the files could not be kept (storage full): they are held in memory for this visit instead. */
   cacheWarning?: string;
 }
+
+/** What the user is told when a download did not fit the browser's storage (remote-files.ts kept it in memory). */
+export const NOT_CACHED_WARNING = "The model could not be cached: the browser's storage quota is too small for it. It works for this visit and will be downloaded again next time; free disk space or clear other sites' data to keep it.";
 
 export interface SourceOptions {
   builtinBase: string;
@@ -102,7 +105,7 @@ export async function resolveModelFiles(spec: ModelSpec, o: SourceOptions): Prom
         vae: { weights: vae.source, config: vaeConfig },
         license: hubLicense(spec.hubUrl, spec.repo),
         cached: transformer.fromCache && vae.fromCache,
-        cacheWarning: warning ? `the browser's storage is full, so the model was not cached (${warning.message})` : undefined,
+        cacheWarning: warning ? NOT_CACHED_WARNING : undefined,
       };
     }
     case 'urls': {
@@ -118,6 +121,7 @@ export async function resolveModelFiles(spec: ModelSpec, o: SourceOptions): Prom
         vae: vae ? { weights: spec.vaeName ? renamedSource(vae.source, spec.vaeName) : vae.source, config: await json(spec.vaeConfigUrl!, 'VAE config') } : undefined,
         license: 'see where the files came from',
         cached: transformer.fromCache && (vae?.fromCache ?? true),
+        cacheWarning: transformer.cacheError || vae?.cacheError ? NOT_CACHED_WARNING : undefined,
       };
     }
     case 'files': {

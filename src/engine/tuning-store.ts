@@ -6,17 +6,20 @@
 // Every shader whose variants the autotune times (tests/unit/engine/tuning-store.test.ts checks
 // that each matmul / attention shader the kernel wrappers use is here).
 import attentionWgsl from '../../shaders/attention.wgsl';
+import attentionFlashWgsl from '../../shaders/attention_flash.wgsl';
 import attentionVec4Wgsl from '../../shaders/attention_vec4.wgsl';
 import matmulWgsl from '../../shaders/matmul.wgsl';
 import matmulCommonWgsl from '../../shaders/matmul_common.wgsl';
 import matmulSharedWgsl from '../../shaders/matmul_shared.wgsl';
 import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl';
+import matmulWideWgsl from '../../shaders/matmul_wide.wgsl';
+import type { AttentionVariant } from '../gpu/attention-tiles.ts';
 import type { Gpu } from '../gpu/device.ts';
 import type { MatmulTile } from '../gpu/matmul-tiles.ts';
 
 export interface KernelChoices {
   matmul?: Record<string, MatmulTile>;
-  attention?: Record<string, number>;
+  attention?: Record<string, AttentionVariant>;
 }
 
 const DB = 'dit-studio-tuning';
@@ -28,7 +31,7 @@ function fnv1a(text: string): string {
   return (h >>> 0).toString(16);
 }
 
-const TUNED_SHADERS = [matmulCommonWgsl, matmulWgsl, matmulSharedWgsl, matmulSubgroupWgsl, attentionWgsl, attentionVec4Wgsl];
+const TUNED_SHADERS = [matmulCommonWgsl, matmulWgsl, matmulSharedWgsl, matmulSubgroupWgsl, matmulWideWgsl, attentionWgsl, attentionVec4Wgsl, attentionFlashWgsl];
 
 export function tuningKey(gpu: Gpu): string {
   const a = gpu.adapterInfo;

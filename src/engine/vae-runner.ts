@@ -113,9 +113,12 @@ export class VaeRunner {
     await this.recordFor(z, opts);
   }
 
-  private recordFor(z: HostTensorF32, opts: VaeDecodeOptions): Promise<Recorded> {
+  private async recordFor(z: HostTensorF32, opts: VaeDecodeOptions): Promise<Recorded> {
     const [B, h, w] = this.validate(z);
     const plan = this.plan(B, h, w, opts);
+    // The decode's kernels may still be compiling in the background (engine/kernel-prep.ts):
+    // recorded now, they would compile a second time, one after another.
+    await this.pipelines.settled();
     return checked(this.gpu, 'recording the VAE decode', () => this.program(plan, !!opts.intermediates, opts.workPerSubmit ?? VAE_WORK_PER_SUBMIT));
   }
 

@@ -8,11 +8,12 @@
  * shared machine does not favour whichever ran first; candidates far behind after the first
  * round are dropped.
  */
-import { ATTENTION_QUERIES, type AttentionShape, AttentionTiles, attentionKey } from './attention-tiles.ts';
+import { type AttentionShape, AttentionTiles, attentionKey, attentionVariantName, attentionVariants } from './attention-tiles.ts';
 import { checked, type Gpu } from './device.ts';
+import { dryGpu, KernelCollector } from './dry-run.ts';
 import type { PipelineCache } from './kernel.ts';
-import { MATMUL_TILES, type MatmulShape, shapeKey, tileName } from './matmul-tiles.ts';
-import { attention, linear, uploadLinear } from './ops.ts';
+import { kMultiple, MATMUL_TILES, type MatmulShape, type MatmulTile, shapeKey, tileName } from './matmul-tiles.ts';
+import { attention, linear, type LinearWeight, uploadLinear } from './ops.ts';
 import { Program } from './program.ts';
 import { Allocator } from './tensor.ts';
 
@@ -60,8 +61,8 @@ async function race(gpu: Gpu, pipelines: PipelineCache, alloc: Allocator, candid
   const reps: Record<string, number> = {};
   for (const [name, record] of candidates) {
     try {
-      // The warm-up compiles the pipeline (not timed: compile times differ between candidates);
-      // the first timed run sizes the repeat count.
+      // The warm-up compiles the pipeline unless prepareCandidates did (not timed: compile times
+      // differ between candidates); the first timed run sizes the repeat count.
       await checked(gpu, `autotune (${name})`, () => timeOnce(gpu, pipelines, alloc, record, 1));
       const first = await timeOnce(gpu, pipelines, alloc, record, 1);
       reps[name] = Math.min(64, Math.max(1, Math.ceil(TARGET_MS / Math.max(first, 1e-3))));
@@ -89,10 +90,48 @@ function fastestOf(times: Record<string, number | null>, what: string): string {
   return name;
 }
 
+/** The shapes not tuned yet, one per choice key. */
+function matmulTodo(pipelines: PipelineCache, shapes: readonly MatmulShape[]): Map<string, MatmulShape> {
+  const todo = new Map<string, MatmulShape>();
+  for (const s of shapes) if (!pipelines.matmulTiles.isTuned(s)) todo.set(shapeKey(s), s);
+  return todo;
+}
+
+function attentionTodo(pipelines: PipelineCache, shapes: readonly AttentionShape[]): Map<string, AttentionShape> {
+  const todo = new Map<string, AttentionShape>();
+  for (const s of shapes) if (!pipelines.attentionTiles.isTuned(s) && AttentionTiles.tunable(s)) todo.set(attentionKey(s), { ...s, batch: 1 });
+  return todo;
+}
+
+const matmulCandidates = (gpu: Gpu, s: MatmulShape): MatmulTile[] =>
+  MATMUL_TILES.filter((t) => (t.kernel !== 'subgroup' || gpu.features.subgroups) && s.K % kMultiple(t) === 0);
+
+/**
+ * Compiles every candidate the autotune will time for these shapes at once (PipelineCache.prepare),
+ * instead of one after another in each candidate's untimed warm-up: the candidates are recorded on
+ * a dry device, which names their pipelines.
+ */
+export async function prepareCandidates(gpu: Gpu, pipelines: PipelineCache, shapes: { matmul: readonly MatmulShape[]; attention: readonly AttentionShape[] }): Promise<void> {
+  const dry = dryGpu(gpu);
+  const collector = new KernelCollector(dry, pipelines.choices);
+  const alloc = new Allocator(dry);
+  const prog = new Program(dry, collector, alloc);
+  for (const s of matmulTodo(pipelines, shapes.matmul).values()) {
+    const M = Math.min(s.M, TUNE_ROWS);
+    const Np = Math.ceil(s.N / 8) * 8;
+    const lw: LinearWeight = { wt: alloc.tensor([s.K, s.f16 ? Np / 2 : Np], 'w'), bias: alloc.tensor([s.N], 'b'), inFeatures: s.K, outFeatures: s.N, paddedOut: Np, f16: s.f16 };
+    for (const tile of matmulCandidates(gpu, s)) linear(prog, alloc.tensor([M, s.K], 'x'), lw, alloc.tensor([M, s.N], 'y'), M, { tile });
+  }
+  for (const s of attentionTodo(pipelines, shapes.attention).values()) {
+    const D = s.heads * s.headDim;
+    for (const v of attentionVariants(s, gpu.limits)) attention(prog, alloc.tensor([s.tokens, 3 * D], 'qkv'), alloc.tensor([s.tokens, D], 'o'), s, v);
+  }
+  await pipelines.prepare(collector.specs);
+}
+
 export async function autotuneMatmuls(gpu: Gpu, pipelines: PipelineCache, shapes: MatmulShape[]): Promise<TuneResult[]> {
   const tiles = pipelines.matmulTiles;
-  const todo = new Map<string, MatmulShape>();
-  for (const s of shapes) if (!tiles.isTuned(s)) todo.set(shapeKey(s), s);
+  const todo = matmulTodo(pipelines, shapes);
   const results: TuneResult[] = [];
   for (const [key, s] of todo) {
     const alloc = new Allocator(gpu);
@@ -101,8 +140,7 @@ export async function autotuneMatmuls(gpu: Gpu, pipelines: PipelineCache, shapes
       const lw = uploadLinear(alloc, fill(s.N * s.K, 1), fill(s.N, 2), s.N, s.K, 'tune', s.f16);
       const x = alloc.upload(fill(M * s.K, 3), [M, s.K], 'tune.x');
       const y = alloc.tensor([M, s.N], 'tune.y');
-      const candidates = MATMUL_TILES.filter((t) => t.kernel !== 'subgroup' || gpu.features.subgroups);
-      const times = await race(gpu, pipelines, alloc, candidates.map((tile) => [tileName(tile), (prog) => linear(prog, x, lw, y, M, { tile })]));
+      const times = await race(gpu, pipelines, alloc, matmulCandidates(gpu, s).map((tile) => [tileName(tile), (prog) => linear(prog, x, lw, y, M, { tile })]));
       const chosen = fastestOf(times, `matmul ${key}`);
       tiles.set(s, MATMUL_TILES.find((t) => tileName(t) === chosen)!);
       results.push({ kernel: 'matmul', shape: key, chosen, times });
@@ -115,8 +153,7 @@ export async function autotuneMatmuls(gpu: Gpu, pipelines: PipelineCache, shapes
 
 export async function autotuneAttention(gpu: Gpu, pipelines: PipelineCache, shapes: AttentionShape[]): Promise<TuneResult[]> {
   const tiles = pipelines.attentionTiles;
-  const todo = new Map<string, AttentionShape>();
-  for (const s of shapes) if (!tiles.isTuned(s) && AttentionTiles.tunable(s)) todo.set(attentionKey(s), { ...s, batch: 1 });
+  const todo = attentionTodo(pipelines, shapes);
   const results: TuneResult[] = [];
   for (const [key, s] of todo) {
     const alloc = new Allocator(gpu);
@@ -124,9 +161,10 @@ export async function autotuneAttention(gpu: Gpu, pipelines: PipelineCache, shap
       const D = s.heads * s.headDim;
       const qkv = alloc.upload(fill(s.tokens * 3 * D, 4), [s.tokens, 3 * D], 'tune.qkv');
       const o = alloc.tensor([s.tokens, D], 'tune.o');
-      const times = await race(gpu, pipelines, alloc, ATTENTION_QUERIES.map((q) => [`${q} queries`, (prog) => attention(prog, qkv, o, s, q)]));
+      const variants = attentionVariants(s, gpu.limits);
+      const times = await race(gpu, pipelines, alloc, variants.map((v) => [attentionVariantName(v), (prog) => attention(prog, qkv, o, s, v)]));
       const chosen = fastestOf(times, `attention ${key}`);
-      tiles.set(s, Number.parseInt(chosen, 10));
+      tiles.set(s, variants.find((v) => attentionVariantName(v) === chosen)!);
       results.push({ kernel: 'attention', shape: key, chosen, times });
     } finally {
       alloc.freeAll();

@@ -2,13 +2,15 @@
  * Which matmul kernel (and tile) a linear layer of a given shape runs with, on this device.
  *
  * The register-tiled kernel (shaders/matmul.wgsl) with 4, 8 or 16 rows per invocation, the
- * workgroup-shared one (shaders/matmul_shared.wgsl), or, where the adapter offers subgroups, the
- * register-tiled one sharing x loads across a subgroup (shaders/matmul_subgroup.wgsl). Which is
+ * workgroup-shared one (shaders/matmul_shared.wgsl), the wide shared one with vec4 loads of both
+ * operands for real GPUs (shaders/matmul_wide.wgsl, K a multiple of 4), or, where the adapter
+ * offers subgroups, the register-tiled one sharing x loads across a subgroup
+ * (shaders/matmul_subgroup.wgsl). Which is
  * fastest depends on the adapter (SwiftShader, a CPU, wants many rows per invocation; real GPUs
  * often want shared tiles), so the choice is measured per shape by the autotune
  * (kernel-autotune.ts) and kept here, with the device's other choices (kernel-choices.ts).
  */
-export type MatmulTile = { kernel: 'registers'; rows: 4 | 8 | 16 } | { kernel: 'shared' } | { kernel: 'subgroup' };
+export type MatmulTile = { kernel: 'registers'; rows: 4 | 8 | 16 } | { kernel: 'shared' } | { kernel: 'subgroup' } | { kernel: 'wide' };
 
 export const MATMUL_TILES: readonly MatmulTile[] = [
   { kernel: 'registers', rows: 4 },
@@ -16,7 +18,11 @@ export const MATMUL_TILES: readonly MatmulTile[] = [
   { kernel: 'registers', rows: 16 },
   { kernel: 'shared' },
   { kernel: 'subgroup' },
+  { kernel: 'wide' },
 ];
+
+/** The input width K must be a multiple of this (the wide kernel reads rows of x as vec4s). */
+export const kMultiple = (t: MatmulTile): number => (t.kernel === 'wide' ? 4 : 1);
 
 /** Before tuning, and for few rows (where more rows per invocation only repeats the last row). */
 export const DEFAULT_TILE: MatmulTile = { kernel: 'registers', rows: 4 };
@@ -31,7 +37,14 @@ export interface MatmulShape {
   f16: boolean;
 }
 
-export const tileName = (t: MatmulTile): string => (t.kernel === 'shared' ? 'shared-64x64' : t.kernel === 'subgroup' ? 'subgroup-16x8' : `registers-${t.rows}x8`);
+export function tileName(t: MatmulTile): string {
+  switch (t.kernel) {
+    case 'shared': return 'shared-64x64';
+    case 'subgroup': return 'subgroup-16x8';
+    case 'wide': return 'wide-128x64-vec4';
+    case 'registers': return `registers-${t.rows}x8`;
+  }
+}
 
 /** Shapes with the same K, N and storage share a choice (M only changes the number of workgroups). */
 export const shapeKey = (s: MatmulShape): string => `${s.K}x${s.N}${s.f16 ? '-f16' : ''}`;

@@ -6,25 +6,28 @@
  */
 import addWgsl from '../../shaders/add.wgsl';
 import attentionWgsl from '../../shaders/attention.wgsl';
+import attentionFlashWgsl from '../../shaders/attention_flash.wgsl';
 import attentionVec4Wgsl from '../../shaders/attention_vec4.wgsl';
 import cfgCombineWgsl from '../../shaders/cfg_combine.wgsl';
 import embeddingWgsl from '../../shaders/embedding.wgsl';
+import labelBlendWgsl from '../../shaders/label_blend.wgsl';
 import layernormModulateWgsl from '../../shaders/layernorm_modulate.wgsl';
 import layernormModulateSubgroupWgsl from '../../shaders/layernorm_modulate_subgroup.wgsl';
 import matmulWgsl from '../../shaders/matmul.wgsl';
 import matmulCommonWgsl from '../../shaders/matmul_common.wgsl';
 import matmulSharedWgsl from '../../shaders/matmul_shared.wgsl';
 import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl';
+import matmulWideWgsl from '../../shaders/matmul_wide.wgsl';
 import patchEmbedWgsl from '../../shaders/patch_embed.wgsl';
 import samplerStepWgsl from '../../shaders/sampler_step.wgsl';
 import siluWgsl from '../../shaders/silu.wgsl';
 import timestepEmbeddingWgsl from '../../shaders/timestep_embedding.wgsl';
 import unpatchifyWgsl from '../../shaders/unpatchify.wgsl';
-import type { AttentionShape } from './attention-tiles.ts';
+import { type AttentionShape, type AttentionVariant, FLASH_TILE_KEYS, flashWorkgroupBytes } from './attention-tiles.ts';
 import { expect, grid1d, MAX_GROUPS } from './dispatch-shape.ts';
 import { packHalves } from './half.ts';
 import { kernelSpec } from './kernel.ts';
-import type { MatmulTile } from './matmul-tiles.ts';
+import { kMultiple, type MatmulTile } from './matmul-tiles.ts';
 import type { Program } from './program.ts';
 import type { Allocator, Tensor } from './tensor.ts';
 export { timestepFrequencies } from './sinusoid.ts';
@@ -91,6 +94,12 @@ const MATMUL_PARAMS = {
 export const MATMUL_REGISTERS_KERNEL = kernelSpec({ name: 'matmul.wgsl', source: matmulCommonWgsl + matmulWgsl, params: MATMUL_PARAMS });
 export const MATMUL_SHARED_KERNEL = kernelSpec({ name: 'matmul_shared.wgsl', source: matmulCommonWgsl + matmulSharedWgsl, params: MATMUL_PARAMS });
 export const MATMUL_SUBGROUP_KERNEL = kernelSpec({ name: 'matmul_subgroup.wgsl', source: `enable subgroups;\n${matmulCommonWgsl}${matmulSubgroupWgsl}`, params: MATMUL_PARAMS });
+const X_AS_F32 = '@group(0) @binding(1) var<storage, read> x: array<f32>;';
+expect(matmulCommonWgsl.includes(X_AS_F32), 'matmul_common.wgsl: the x binding changed; update the wide kernel');
+/** The wide kernel reads x as vec4s: the common header with x rebound. */
+export const MATMUL_WIDE_KERNEL = kernelSpec({
+  name: 'matmul_wide.wgsl', source: matmulCommonWgsl.replace(X_AS_F32, '@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;') + matmulWideWgsl, params: MATMUL_PARAMS,
+});
 
 /** y[M, out] = epilogue(x[M, in] · Wᵀ + b). */
 export function linear(prog: Program, x: Tensor, lw: LinearWeight, y: Tensor, M: number, opts: MatmulOptions = {}): void {
@@ -116,6 +125,9 @@ export function linear(prog: Program, x: Tensor, lw: LinearWeight, y: Tensor, M:
   if (tile.kernel === 'subgroup') {
     expect(prog.gpu.features.subgroups, 'linear: the subgroup matmul needs the subgroups feature');
     prog.dispatch({ ...MATMUL_SUBGROUP_KERNEL, constants }, params, buffers, [Math.ceil(lw.paddedOut / 512), Math.ceil(M / 16)], work);
+  } else if (tile.kernel === 'wide') {
+    expect(K % kMultiple(tile) === 0, `linear: the wide matmul reads x as vec4s and needs K divisible by 4, got ${K}`);
+    prog.dispatch({ ...MATMUL_WIDE_KERNEL, constants }, params, buffers, [Math.ceil(lw.paddedOut / 64), Math.ceil(M / 128)], work);
   } else if (tile.kernel === 'shared') {
     prog.dispatch({ ...MATMUL_SHARED_KERNEL, constants }, params, buffers, [Math.ceil(lw.paddedOut / 64), Math.ceil(M / 64)], work);
   } else {
@@ -136,11 +148,17 @@ export const ATTENTION_VEC4_KERNEL = kernelSpec({
   params: { T: 'u32', H: 'u32', rowStride4: 'u32', outStride4: 'u32', qOffset4: 'u32', kOffset4: 'u32', vOffset4: 'u32', scale: 'f32' },
 });
 
+export const ATTENTION_FLASH_KERNEL = kernelSpec({
+  name: 'attention_flash.wgsl', source: attentionFlashWgsl,
+  params: { T: 'u32', H: 'u32', rowStride4: 'u32', outStride4: 'u32', qOffset4: 'u32', kOffset4: 'u32', vOffset4: 'u32', scale: 'f32' },
+});
+
 /**
  * o[B*T, H*hd] = softmax(q kᵀ / √hd) v per head, from a fused qkv buffer [B*T, 3*H*hd].
- * `queries`: query rows per invocation of the vec4 kernel (default: the device's choice).
+ * `variant`: the vec4 kernel's query rows per invocation or the flash kernel (default: the
+ * device's choice); head dims not divisible by 4 run the scalar kernel.
  */
-export function attention(prog: Program, qkv: Tensor, o: Tensor, s: AttentionShape, queries?: number): void {
+export function attention(prog: Program, qkv: Tensor, o: Tensor, s: AttentionShape, variant?: AttentionVariant): void {
   const D = s.heads * s.headDim;
   expect(qkv.size >= s.batch * s.tokens * 3 * D, `attention: ${qkv.label} is too small for ${s.batch}x${s.tokens}x${3 * D}`);
   expect(o.size >= s.batch * s.tokens * D, `attention: ${o.label} is too small`);
@@ -148,13 +166,17 @@ export function attention(prog: Program, qkv: Tensor, o: Tensor, s: AttentionSha
   const work = 4 * s.batch * s.tokens ** 2 * D; // q kᵀ and the weighted sum of v
   if (s.headDim % 4 === 0) {
     // vec4 loads and four keys per online-softmax update (every DiT preset: head dim 64 or 72).
-    const q = queries ?? prog.pipelines.attentionTiles.forShape(s);
+    const v = variant ?? prog.pipelines.attentionTiles.forShape(s);
     const d4 = D / 4;
-    prog.dispatch(
-      { ...ATTENTION_VEC4_KERNEL, defines: { HEAD_DIM4: s.headDim / 4, QUERIES: q } },
-      { T: s.tokens, H: s.heads, rowStride4: 3 * d4, outStride4: d4, qOffset4: 0, kOffset4: d4, vOffset4: 2 * d4, scale },
-      [qkv, o], [Math.ceil(s.tokens / (64 * q)), s.batch * s.heads], work,
-    );
+    const params = { T: s.tokens, H: s.heads, rowStride4: 3 * d4, outStride4: d4, qOffset4: 0, kOffset4: d4, vOffset4: 2 * d4, scale };
+    if (v === 'flash') {
+      const bytes = flashWorkgroupBytes(s.headDim);
+      const limit = prog.gpu.limits.maxComputeWorkgroupStorageSize;
+      expect(bytes <= limit, `attention: the flash kernel needs ${bytes} bytes of workgroup memory for head dim ${s.headDim}; this adapter has ${limit}`);
+      prog.dispatch({ ...ATTENTION_FLASH_KERNEL, defines: { HEAD_DIM4: s.headDim / 4, TILE_KEYS: FLASH_TILE_KEYS } }, params, [qkv, o], [Math.ceil(s.tokens / 64), s.batch * s.heads], work);
+      return;
+    }
+    prog.dispatch({ ...ATTENTION_VEC4_KERNEL, defines: { HEAD_DIM4: s.headDim / 4, QUERIES: v } }, params, [qkv, o], [Math.ceil(s.tokens / (64 * v)), s.batch * s.heads], work);
     return;
   }
   prog.dispatch(
@@ -225,6 +247,14 @@ export function embedding(prog: Program, labels: Tensor, table: Tensor, out: Ten
   prog.dispatch(EMBEDDING_KERNEL, { N, D, rows: table.size / D }, [labels, table, out], [Math.ceil(D / 64), N]);
 }
 
+export const LABEL_BLEND_KERNEL = kernelSpec({ name: 'label_blend.wgsl', source: labelBlendWgsl, params: { N: 'u32', D: 'u32', rows: 'u32' } });
+
+/** out[N, D] = (1 − w[n])·table[labels[n]] + w[n]·table[blendLabels[n]]: a class between two. */
+export function labelBlend(prog: Program, labels: Tensor, blendLabels: Tensor, weights: Tensor, table: Tensor, out: Tensor, N: number, D: number): void {
+  expect(labels.size >= N && blendLabels.size >= N && weights.size >= N, 'labelBlend: labels or weights hold fewer than N values');
+  prog.dispatch(LABEL_BLEND_KERNEL, { N, D, rows: table.size / D }, [labels, blendLabels, weights, table, out], [Math.ceil(D / 64), N]);
+}
+
 export const PATCH_EMBED_KERNEL = kernelSpec({
   name: 'patch_embed.wgsl', source: patchEmbedWgsl,
   params: { N: 'u32', C: 'u32', H: 'u32', W: 'u32', P: 'u32', D: 'u32', gridW: 'u32', T: 'u32' },
@@ -267,13 +297,14 @@ export function unpatchify(prog: Program, tokens: Tensor, out: Tensor, N: number
 
 export const CFG_COMBINE_KERNEL = kernelSpec({
   name: 'cfg_combine.wgsl', source: cfgCombineWgsl,
-  params: { B: 'u32', C: 'u32', HW: 'u32', guided: 'u32', cfgScale: 'f32', rowWidth: 'u32' },
+  params: { B: 'u32', C: 'u32', HW: 'u32', guided: 'u32', rowWidth: 'u32' },
 });
 
-/** Guidance over [cond | uncond] halves of model outputs [2B, C, H*W]. */
-export function cfgCombine(prog: Program, modelOut: Tensor, out: Tensor, B: number, C: number, HW: number, guidedChannels: number, cfgScale: number): void {
+/** Guidance over [cond | uncond] halves of model outputs [2B, C, H*W], with one scale per picture (cfgScale [B]). */
+export function cfgCombine(prog: Program, modelOut: Tensor, cfgScale: Tensor, out: Tensor, B: number, C: number, HW: number, guidedChannels: number): void {
+  expect(cfgScale.size >= B, `cfgCombine: ${cfgScale.label} holds ${cfgScale.size} scales for ${B} pictures`);
   const g = grid1d(2 * B * C * HW, 256);
-  prog.dispatch(CFG_COMBINE_KERNEL, { B, C, HW, guided: guidedChannels, cfgScale, rowWidth: g.rowWidth }, [modelOut, out], g.groups);
+  prog.dispatch(CFG_COMBINE_KERNEL, { B, C, HW, guided: guidedChannels, rowWidth: g.rowWidth }, [modelOut, cfgScale, out], g.groups);
 }
 
 // ---------------------------------------------------------------- sampling

@@ -146,6 +146,8 @@ export interface DitActivations {
   x: Tensor; // input latent [N, C, H, W]
   t: Tensor; // [N] f32 timesteps
   y: Tensor; // [N] i32 labels
+  /** A class blend (allocated when asked): y_emb = (1 − w)·table[y] + w·table[yBlend]. */
+  blend?: { labels: Tensor; weights: Tensor }; // [N] i32, [N] f32
   tFreq: Tensor; // [N, 256]
   tHidden: Tensor; // [N, D]
   tEmb: Tensor; // [N, D]
@@ -162,7 +164,7 @@ export interface DitActivations {
   out: Tensor; // [N, Cout, H, W]
 }
 
-export function allocateActivations(alloc: Allocator, c: DitConfig, N: number): DitActivations {
+export function allocateActivations(alloc: Allocator, c: DitConfig, N: number, opts: { blend?: boolean } = {}): DitActivations {
   const D = c.hidden_size;
   const T = numTokens(c);
   const H = c.input_size;
@@ -172,6 +174,7 @@ export function allocateActivations(alloc: Allocator, c: DitConfig, N: number): 
     x: t([N, c.in_channels, H, H], 'x'),
     t: t([N], 't'),
     y: t([N], 'y'),
+    blend: opts.blend ? { labels: t([N], 'y_blend'), weights: t([N], 'y_blend_weight') } : undefined,
     tFreq: t([N, FREQ_DIM], 't_freq'),
     tHidden: t([N, D], 't_hidden'),
     tEmb: t([N, D], 't_emb'),
@@ -189,6 +192,12 @@ export function allocateActivations(alloc: Allocator, c: DitConfig, N: number): 
   };
 }
 
+/** Every tensor of a forward's activations (to free them). */
+export function activationTensors(a: DitActivations): Tensor[] {
+  const { N: _n, blend, ...rest } = a;
+  return [...Object.values(rest), ...(blend ? [blend.labels, blend.weights] : [])];
+}
+
 /** Named snapshots of intermediate activations (copied as the forward passes them). */
 export type Captures = Partial<Record<'tokens_in' | 'block0_out' | 'blocks_out', Tensor>>;
 
@@ -201,9 +210,13 @@ function timestepEmbedder(prog: Program, w: DitWeights, a: DitActivations): void
   ops.linear(prog, a.tHidden, w.tMlp2, a.tEmb, a.N);
 }
 
-/** y_emb = table[y]; the null class (index num_classes) drives the unconditional half. */
+/**
+ * y_emb = table[y]; the null class (index num_classes) drives the unconditional half. With a
+ * blend, y_emb = (1 − w)·table[y] + w·table[y₂]: a class between two (not in the paper).
+ */
 function labelEmbedder(prog: Program, w: DitWeights, a: DitActivations): void {
-  ops.embedding(prog, a.y, w.labelTable, a.yEmb, a.N, w.config.hidden_size);
+  if (a.blend) ops.labelBlend(prog, a.y, a.blend.labels, a.blend.weights, w.labelTable, a.yEmb, a.N, w.config.hidden_size);
+  else ops.embedding(prog, a.y, w.labelTable, a.yEmb, a.N, w.config.hidden_size);
 }
 
 /**

@@ -11,18 +11,21 @@ import { Program } from '../gpu/program.ts';
 import { type Allocator, readTensor, type Tensor, writeTensor } from '../gpu/tensor.ts';
 import { checkClassLabels } from '../model/class-label.ts';
 import { outChannels } from '../model/config.ts';
-import { allocateActivations, recordDitForward, type DitWeights } from '../model/dit.ts';
+import { activationTensors, allocateActivations, recordDitForward, type DitWeights } from '../model/dit.ts';
 import { SpacedDiffusion } from './schedule.ts';
 import { SAMPLER_STEP_MODE, type SamplerKind } from './sampler-kind.ts';
 import { stepCoefficients } from './step-coefficients.ts';
 
 export interface SampleRequest {
   labels: Int32Array; // [B]
+  /** A second class per picture and its weight in [0, 1]: y_emb = (1 − w)·table[label] + w·table[blend]. */
+  blend?: { labels: Int32Array; weights: Float32Array }; // [B], [B]
   /** Initial noise z [B, C, H, W]. */
   z: Float32Array;
   respacing: string;
   sampler: SamplerKind;
-  cfgScale: number;
+  /** One guidance scale for the batch, or one per picture ([B]: a guidance sweep in one run). */
+  cfgScale: number | Float32Array;
   cfgChannels?: 3 | 'all';
   /** Run the null-class half even at guidance 1 (the reference always does with its CFG model). */
   forceGuidance?: boolean;
@@ -32,9 +35,19 @@ export interface SampleRequest {
   stepNoise: (k: number, rows: number) => Float32Array;
   /** Keep every step's conditional sample for `samples`. */
   keepSamples?: boolean;
-  /** Called after each step's submission with the step's x0 estimate tensor (for previews). */
-  onStep?: (k: number, total: number, x0: Tensor, sample: Tensor) => Promise<void> | void;
+  /** Called after each step's submission with the step's tensors (for previews and the final read). */
+  onStep?: (k: number, total: number, step: StepTensors) => Promise<void> | void;
   signal?: AbortSignal;
+}
+
+/** What a step leaves on the GPU, each [rows, ·, H·W] with the conditional pictures first. */
+export interface StepTensors {
+  /** The sample after the step: x_{t-1}. */
+  sample: Tensor;
+  /** The model's clean-image estimate x̂₀ at this step. */
+  x0: Tensor;
+  /** The guided model output [rows, Cout, H·W]: the predicted noise ε in channels [0, C). */
+  modelOut: Tensor;
 }
 
 export interface SampleResult {
@@ -59,22 +72,27 @@ export class SampleRunner {
     const latent = C * HW;
     if (req.z.length !== B * latent) throw new Error(`noise z holds ${req.z.length} values, expected [${B}, ${C}, ${c.input_size}, ${c.input_size}]`);
     checkClassLabels(req.labels, c.num_classes);
+    if (req.blend) checkBlend(req.blend, B, c.num_classes);
+    const scales = typeof req.cfgScale === 'number' ? new Float32Array(B).fill(req.cfgScale) : req.cfgScale;
+    if (scales.length !== B) throw new Error(`${scales.length} guidance scales for ${B} pictures`);
+    if (!scales.every(Number.isFinite)) throw new Error('a guidance scale is not a finite number');
     if (req.sampler === 'ddpm' && !c.learn_sigma) throw new Error('the DDPM sampler needs a model with learned sigma');
     const d = SpacedDiffusion.fromRespacing(req.respacing);
     const S = d.numTimesteps;
-    const guided = req.cfgScale !== 1 || req.forceGuidance === true;
+    const guided = scales.some((s) => s !== 1) || req.forceGuidance === true;
     const rows = guided ? 2 * B : B;
     const Cout = outChannels(c);
 
     const alloc = this.alloc;
     const made: Tensor[] = [];
     const tensor = (shape: number[], label: string) => { const t = alloc.tensor(shape, label); made.push(t); return t; };
-    const acts = allocateActivations(alloc, c, rows);
+    const acts = allocateActivations(alloc, c, rows, { blend: req.blend !== undefined });
     const sample = tensor([rows, C, HW], 'sample');
     const x0 = tensor([rows, C, HW], 'x0');
     const noise = tensor([rows, C, HW], 'step_noise');
     const coef = tensor([8], 'step_coefficients');
     const guidedOut = guided ? tensor([rows, Cout, HW], 'guided_out') : acts.out;
+    const cfgScale = guided ? tensor([B], 'cfg_scale') : null;
     const history = req.keepSamples ? tensor([S, B, C, HW], 'samples') : null;
     const prog = new Program(this.gpu, this.pipelines, alloc);
     try {
@@ -85,7 +103,7 @@ export class SampleRunner {
         recordDitForward(prog, this.weights, acts);
         if (guided) {
           const channels = req.cfgChannels === 'all' ? C : Math.min(3, C);
-          ops.cfgCombine(prog, acts.out, guidedOut, B, Cout, HW, channels, req.cfgScale);
+          ops.cfgCombine(prog, acts.out, cfgScale!, guidedOut, B, Cout, HW, channels);
         }
         ops.samplerStep(prog, SAMPLER_STEP_MODE[req.sampler], coef, guidedOut, noise, sample, x0, rows, C, HW, Cout);
         prog.finish();
@@ -100,6 +118,16 @@ export class SampleRunner {
       labels.set(req.labels);
       if (guided) labels.fill(c.num_classes, B);
       writeTensor(this.gpu, acts.y, labels);
+      if (cfgScale) writeTensor(this.gpu, cfgScale, scales);
+      if (acts.blend && req.blend) {
+        // The null half is the plain null class: guidance stays against it.
+        const second = labels.slice();
+        second.set(req.blend.labels);
+        const weights = new Float32Array(rows);
+        weights.set(req.blend.weights);
+        writeTensor(this.gpu, acts.blend.labels, second);
+        writeTensor(this.gpu, acts.blend.weights, weights);
+      }
 
       for (let k = 0; k < S; k++) {
         if (req.signal?.aborted) throw new DOMException('sampling was cancelled', 'AbortError');
@@ -118,13 +146,19 @@ export class SampleRunner {
           if (history) enc.copyBufferToBuffer(sample.buffer, 0, history.buffer, k * B * latent * 4, B * latent * 4);
           this.gpu.device.queue.submit([enc.finish()]);
         });
-        await req.onStep?.(k, S, x0, sample);
+        await req.onStep?.(k, S, { sample, x0, modelOut: guidedOut });
       }
       const all = await readTensor(this.gpu, sample);
       return { final: all.slice(0, B * latent), samples: history ? await readTensor(this.gpu, history) : undefined, steps: S };
     } finally {
       prog.destroy();
-      for (const t of [...made, ...Object.values(acts).filter((v): v is Tensor => typeof v === 'object' && 'buffer' in v)]) alloc.free(t.buffer);
+      for (const t of [...made, ...activationTensors(acts)]) alloc.free(t.buffer);
     }
   }
+}
+
+function checkBlend(blend: { labels: Int32Array; weights: Float32Array }, B: number, numClasses: number): void {
+  if (blend.labels.length !== B || blend.weights.length !== B) throw new Error(`a blend needs one class and one weight per picture (${B}), got ${blend.labels.length} and ${blend.weights.length}`);
+  checkClassLabels(blend.labels, numClasses);
+  for (const w of blend.weights) if (!(w >= 0 && w <= 1)) throw new Error(`a blend weight must be in [0, 1], got ${w}`);
 }

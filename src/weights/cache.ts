@@ -36,8 +36,12 @@ export interface RemoteVersion {
 export interface WeightsStore {
   /** Says where entries live, for messages. */
   readonly name: string;
-  /** A complete entry, or null. An entry that fails its checks (record, size) is deleted and null returned. */
-  open(key: string): Promise<CachedFile | null>;
+  /**
+   * A complete entry, or null. An entry that fails its checks (its record, its size, and where the
+   * store can tell its data changed since it was verified, its sha256) is deleted, `onEvict` is
+   * told why (for the user: "its data is 10 bytes but its record says 300"), and null returned.
+   */
+  open(key: string, onEvict?: (why: string) => void): Promise<CachedFile | null>;
   /** The partial download for `key`: kept if it is of `version`, else emptied. Close, commit or discard it. */
   openPartial(key: string, version: RemoteVersion): Promise<PartialFile>;
   delete(key: string): Promise<void>;
@@ -58,6 +62,16 @@ export interface PartialFile {
   discard(): Promise<void>;
   /** Lets go of it, keeping its bytes for a later resume. */
   close(): Promise<void>;
+}
+
+/** Read size when hashing a whole entry. */
+const HASH_CHUNK_BYTES = 16 * 1024 * 1024;
+
+/** The sha256 (hex) of a whole source, read in 16 MiB pieces. */
+export async function sha256Of(source: ByteSource, signal?: AbortSignal): Promise<string> {
+  const h = await Sha256.create();
+  for (let at = 0; at < source.size; at += HASH_CHUNK_BYTES) h.update(await source.read(at, Math.min(source.size, at + HASH_CHUNK_BYTES), signal));
+  return h.hex();
 }
 
 /** A stored record, if it is well-formed and for `key`. */

@@ -1,14 +1,17 @@
 /**
  * Downloads a remote file into a WeightsStore: resumes a partial download with `Range: bytes=N-`
- * (restarting when the server does not answer with the matching 206), retries dropped
- * connections, checks the size and, when the ETag is one, the sha256, and only then commits the
- * entry. Reports progress as it goes.
+ * (restarting when the server does not answer with the matching 206), retries dropped and stalled
+ * connections (a bounded number of times), checks the size and the sha256 from the file's source
+ * of truth (RemoteFile.sha256), and only then commits the entry. A download whose sha256 is wrong
+ * is deleted and fetched once more from scratch; a file whose sha256 is unknown is stored without
+ * one, never as verified. Reports progress as it goes.
  */
 import type { CachedFile, PartialFile, WeightsStore } from './cache.ts';
 import { isAbortError, WeightsError } from './errors.ts';
-import { backoffMs, bodyPieces, discard, httpRequest, intHeader, isRetryable, parseContentRange, sleep, type HttpOptions } from './http.ts';
+import { bodyPieces } from './http-body.ts';
+import { backoffMs, discard, gaveUp, httpRequest, intHeader, isRetryable, parseContentRange, sleep, type HttpOptions } from './http.ts';
 import type { RemoteFile } from './http-source.ts';
-import { isSha256Hex, Sha256 } from './sha256.ts';
+import { Sha256 } from './sha256.ts';
 
 export interface DownloadProgress {
   /** What is being loaded (a path or URL). */
@@ -37,13 +40,18 @@ export interface DownloadOptions extends HttpOptions {
 
 /** Read-back size when re-hashing a partial file before resuming it. */
 const REHASH_CHUNK_BYTES = 16 * 1024 * 1024;
+/** A try that brought at least this much restarts the count of tries in a row that failed. */
+const USEFUL_PROGRESS_BYTES = 1024 * 1024;
+/** Default tries per download in all (HttpOptions.maxTries). */
+const DEFAULT_MAX_TRIES = 50;
 
 export async function downloadToStore(opts: DownloadOptions): Promise<CachedFile> {
   const { store, key, remote } = opts;
   const { url, size } = remote;
+  const name = opts.label ?? url;
   const partial = await store.openPartial(key, { size, etag: remote.etag });
-  const progress = new ProgressMeter(opts.label ?? url, size, partial.size, opts.onProgress, opts.progressIntervalMs ?? 250);
-  const wantSha = isSha256Hex(remote.etag) ? remote.etag.toLowerCase() : undefined;
+  const progress = new ProgressMeter(name, size, partial.size, opts.onProgress, opts.progressIntervalMs ?? 250);
+  const wantSha = remote.sha256?.toLowerCase();
   let keepPartial = true;
   try {
     let hasher = wantSha ? await hashOf(partial) : undefined;
@@ -52,38 +60,59 @@ export async function downloadToStore(opts: DownloadOptions): Promise<CachedFile
       hasher = wantSha ? await Sha256.create() : undefined;
       progress.reset();
     };
-    // A partial that is already complete (a crash before commit) only needs verifying. An empty
-    // file still takes one request, to prove it exists.
-    let fetchedOnce = size > 0;
-    let failures = 0;
-    while (partial.size < size || !fetchedOnce) {
-      const before = partial.size;
-      try {
-        await fetchRest(opts, partial, () => hasher, restart, progress);
-        fetchedOnce = true;
-      } catch (e) {
-        if (isAbortError(e) || !isRetryable(e)) throw e;
-        // A connection that keeps delivering bytes is worth staying with; one that does not is not.
-        failures = partial.size > before ? 1 : failures + 1;
-        if (failures >= Math.max(1, opts.attempts ?? 5)) throw e;
-        await sleep(backoffMs(opts, failures), opts.signal);
+    let mismatches = 0;
+    for (;;) {
+      await fetchAll(opts, partial, () => hasher, restart, progress);
+      const sha256 = hasher?.hex();
+      if (!wantSha || sha256 === wantSha) {
+        const cached = await partial.commit({ key, url, size, etag: remote.etag, sha256, storedAt: new Date().toISOString() });
+        progress.finish();
+        return cached;
       }
+      // Corrupt bytes (a bad proxy or CDN node, a damaged partial): never kept, fetched afresh once.
+      if (++mismatches === 2) {
+        keepPartial = false;
+        throw new WeightsError('checksum', `${name}: the download's sha256 is ${sha256} but the Hub says ${wantSha}, twice in a row (${url}); nothing was cached: something between here and the Hub is damaging it`, { url });
+      }
+      opts.onNotice?.(`${name}: the download's sha256 is ${sha256} but the Hub says ${wantSha}; it was deleted and is downloaded again`);
+      await restart();
     }
-    if (partial.size !== size) throw new WeightsError('truncated', `${url}: downloaded ${partial.size} bytes, expected ${size}`, { url });
-    const sha256 = hasher?.hex();
-    if (wantSha && sha256 !== wantSha) {
-      keepPartial = false;
-      throw new WeightsError('checksum', `${url}: sha256 of the download is ${sha256}, expected ${wantSha}; the corrupt download was deleted`, { url });
-    }
-    const cached = await partial.commit({ key, url, size, etag: remote.etag, sha256, storedAt: new Date().toISOString() });
-    progress.finish();
-    return cached;
   } catch (e) {
     if (e instanceof WeightsError && e.code === 'quota') keepPartial = false;
     throw e;
   } finally {
     await (keepPartial ? partial.close() : partial.discard()).catch(() => {});
   }
+}
+
+/**
+ * Fills the partial to the file's size, resuming after each failure that may pass, until a try
+ * fails `attempts` times in a row without bringing USEFUL_PROGRESS_BYTES, or `maxTries` tries in all.
+ * An empty file still takes one request, to prove it exists; a partial that is already complete
+ * (a crash before commit) takes none.
+ */
+async function fetchAll(opts: DownloadOptions, partial: PartialFile, hasher: () => Sha256 | undefined, restart: () => Promise<void>, progress: ProgressMeter): Promise<void> {
+  const { url, size } = opts.remote;
+  const attempts = Math.max(1, opts.attempts ?? 5);
+  const maxTries = Math.max(1, opts.maxTries ?? DEFAULT_MAX_TRIES);
+  let fetchedOnce = size > 0;
+  let failures = 0;
+  for (let tries = 1; partial.size < size || !fetchedOnce; tries++) {
+    const before = partial.size;
+    try {
+      await fetchRest(opts, partial, hasher, restart, progress);
+      fetchedOnce = true;
+    } catch (e) {
+      if (isAbortError(e) || !isRetryable(e)) throw e;
+      failures = partial.size - before >= USEFUL_PROGRESS_BYTES ? 1 : failures + 1;
+      if (failures >= attempts || tries >= maxTries) {
+        const kept = partial.size > 0 ? ` (${partial.size} of ${size} bytes are kept, to resume from)` : '';
+        throw attempts > 1 || maxTries > 1 ? gaveUp(e as WeightsError, tries, kept) : e;
+      }
+      await sleep(backoffMs(opts, failures), opts.signal);
+    }
+  }
+  if (partial.size !== size) throw new WeightsError('truncated', `${url}: downloaded ${partial.size} bytes, expected ${size}`, { url });
 }
 
 /** The sha256 state after the bytes a partial already holds. */
@@ -97,7 +126,8 @@ async function hashOf(partial: PartialFile): Promise<Sha256> {
 async function fetchRest(opts: DownloadOptions, partial: PartialFile, hasher: () => Sha256 | undefined, restart: () => Promise<void>, progress: ProgressMeter): Promise<void> {
   const { url, size } = opts.remote;
   let from = partial.size;
-  const res = await httpRequest(url, from > 0 ? { range: { begin: from } } : {}, opts);
+  const r = await httpRequest(url, from > 0 ? { range: { begin: from } } : {}, opts);
+  const { res } = r;
   if (from > 0) {
     const cr = parseContentRange(res.headers.get('content-range'));
     const matches = res.status === 206 && cr !== undefined && cr.begin === from && cr.end === size && (cr.size === undefined || cr.size === size);
@@ -130,7 +160,7 @@ async function fetchRest(opts: DownloadOptions, partial: PartialFile, hasher: ()
   };
   let received = from;
   try {
-    for await (const piece of bodyPieces(res, url, opts.signal)) {
+    for await (const piece of bodyPieces(r, opts)) {
       if (received + piece.byteLength > size) {
         pending = [];
         pendingBytes = 0;

@@ -7,7 +7,11 @@ export type WeightsErrorCode =
   /** 401/403: gated or private repo, or a bad token. */
   | 'unauthorized'
   /** A config file that is not the JSON it should be. */
-  | 'bad-json';
+  | 'bad-json'
+  /** A server that did not answer in time, or whose body stalled or trickled (retryable). */
+  | 'timeout'
+  /** A redirect loop, or more redirects than a request may follow. */
+  | 'redirect';
 
 export interface WeightsErrorDetails {
   /** The URL that failed, for HTTP errors. */

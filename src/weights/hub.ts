@@ -1,10 +1,13 @@
 /**
  * Hugging Face Hub client: resolve URLs, the revision and file-name fallbacks for diffusers-layout
- * weights, and JSON config files. Knows the Hub's URL scheme and error codes, nothing about models.
+ * weights, each file's sha256 from the Hub itself, and JSON config files. Knows the Hub's URL
+ * scheme, API and error codes, nothing about models.
  */
-import { WeightsError } from './errors.ts';
-import { etagOf, httpRequest, readBodyUpTo, withRetries, type HttpOptions } from './http.ts';
+import { WeightsError, isAbortError } from './errors.ts';
+import { readBodyUpTo } from './http-body.ts';
+import { etagOf, httpRequest, withRetries, type HttpOptions } from './http.ts';
 import { probeUrl, type RemoteFile } from './http-source.ts';
+import { isSha256Hex } from './sha256.ts';
 
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
 
@@ -57,9 +60,49 @@ export function weightCandidates(q: WeightsQuery): HubLocation[] {
   return out;
 }
 
-/** Size, ETag and Range support of one Hub file. */
+/**
+ * Size, version, sha256 and Range support of one Hub file. The sha256 of an LFS file is the Hub's
+ * X-Linked-Etag, on the answer that redirects to the CDN; where a browser follows that redirect out
+ * of sight, it comes from the Hub's paths-info API instead. A CDN's own ETag is never trusted as one.
+ */
 export async function resolveHubFile(location: HubLocation, http: HttpOptions = {}): Promise<HubFile> {
-  return { ...(await probeUrl(hubFileUrl(location), http)), location };
+  const file: HubFile = { ...(await probeUrl(hubFileUrl(location), http)), location };
+  if (file.sha256 || !file.redirected || !file.redirectsHidden) return file;
+  let lfs: Awaited<ReturnType<typeof hubLfsInfo>>;
+  try {
+    lfs = await hubLfsInfo(location, http);
+  } catch (e) {
+    if (isAbortError(e)) throw e;
+    http.onNotice?.(`the Hub did not give the sha256 of ${location.repo}/${location.path} (${(e as Error).message}); it is used unverified`);
+    return file;
+  }
+  if (!lfs) return file;
+  if (lfs.size !== file.size) {
+    throw new WeightsError('http', `${file.url}: the Hub gives its size as ${lfs.size} bytes but its CDN serves ${file.size}`, { url: file.url });
+  }
+  return { ...file, sha256: lfs.sha256 };
+}
+
+/** `{hub}/api/models/{repo}/paths-info/{revision}`: file records, with `lfs: {oid, size}` for LFS files. */
+export function hubPathsInfoUrl(loc: Pick<HubLocation, 'hub' | 'repo' | 'revision'>): string {
+  return `${loc.hub.replace(/\/+$/, '')}/api/models/${loc.repo.split('/').map(encodeURIComponent).join('/')}/paths-info/${encodeURIComponent(loc.revision)}`;
+}
+
+/** An LFS file's sha256 and size from the Hub's API; undefined for a file that is not in LFS. */
+export async function hubLfsInfo(location: HubLocation, http: HttpOptions = {}): Promise<{ sha256: string; size: number } | undefined> {
+  const url = hubPathsInfoUrl(location);
+  const json = await withRetries(http, async () => {
+    const r = await httpRequest(url, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ paths: [location.path] }),
+    }, http);
+    return parseJson(await readBodyUpTo(r, MAX_JSON_BYTES, http), url);
+  });
+  const entry = Array.isArray(json) ? (json as Array<{ path?: unknown; lfs?: { oid?: unknown; size?: unknown } }>).find((e) => e?.path === location.path) : undefined;
+  if (!entry) throw new WeightsError('http', `${url} did not list ${location.path}`, { url });
+  if (!entry.lfs) return undefined;
+  const { oid, size } = entry.lfs;
+  if (!isSha256Hex(typeof oid === 'string' ? oid : undefined) || typeof size !== 'number') throw new WeightsError('http', `${url} gave no usable sha256 and size for ${location.path}`, { url });
+  return { sha256: (oid as string).toLowerCase(), size };
 }
 
 /**
@@ -87,8 +130,8 @@ export async function findHubWeights(q: WeightsQuery, http: HttpOptions = {}): P
 export async function fetchHubBytes(location: HubLocation, http: HttpOptions = {}, maxBytes = MAX_JSON_BYTES): Promise<{ bytes: Uint8Array; etag?: string; url: string }> {
   const url = hubFileUrl(location);
   return withRetries(http, async () => {
-    const res = await httpRequest(url, {}, http);
-    return { bytes: await readBodyUpTo(res, maxBytes, url, http.signal), etag: etagOf(res.headers), url };
+    const r = await httpRequest(url, {}, http);
+    return { bytes: await readBodyUpTo(r, maxBytes, http), etag: etagOf(r.res.headers), url };
   });
 }
 

@@ -87,13 +87,14 @@ export class IdbStore implements WeightsStore {
     return out;
   }
 
-  async open(key: string): Promise<CachedFile | null> {
+  async open(key: string, onEvict?: (why: string) => void): Promise<CachedFile | null> {
     const rec = await this.get<EntryRecord>('entries', key);
     if (!rec) return null;
     const meta = parseMeta(rec.meta, key);
     const total = Array.isArray(rec.pieces) ? rec.pieces.reduce((n, [, len]) => n + len, 0) : -1;
     if (!meta || total !== meta.size) {
       await this.delete(key);
+      onEvict?.(meta ? `its data is ${total} bytes but its record says ${meta.size}` : 'its record is damaged');
       return null;
     }
     const source: ByteSource = {

@@ -22,11 +22,12 @@ export class MemoryStore implements WeightsStore {
     return n;
   }
 
-  async open(key: string): Promise<CachedFile | null> {
+  async open(key: string, onEvict?: (why: string) => void): Promise<CachedFile | null> {
     const e = this.entries.get(key);
     if (!e) return null;
     if (e.data.byteLength !== e.meta.size) {
       this.entries.delete(key);
+      onEvict?.(`its data is ${e.data.byteLength} bytes but its record says ${e.meta.size}`);
       return null;
     }
     return { meta: e.meta, source: bytesSource(e.data, `memory:${key}`, e.meta.etag) };

@@ -3,11 +3,17 @@
  * record `<id>.json`; a download in progress is `<id>.partial` plus `<id>.partial.json` (the
  * remote version it holds). Commit renames the partial into place, then writes the record, so a
  * crash leaves either a partial or an entry without a record: neither is ever used as complete.
+ *
+ * The record also keeps the data file's modification time at commit. Re-hashing gigabytes on
+ * every open would cost seconds, so an entry is hashed again only when that time has changed
+ * (something wrote to the file, or it was copied): it is then kept if it still matches its
+ * sha256 (and the new time recorded), else deleted. Damage that leaves the time alone (bit rot)
+ * is caught when the file no longer parses (remote-files.ts).
  */
 import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { entryId, parseMeta, sameVersion, storageError, type CachedFile, type CacheMeta, type PartialFile, type RemoteVersion, type WeightsStore } from './cache.ts';
+import { entryId, parseMeta, sameVersion, sha256Of, storageError, type CachedFile, type CacheMeta, type PartialFile, type RemoteVersion, type WeightsStore } from './cache.ts';
 import { throwIfAborted } from './errors.ts';
 import { readFileRange } from './node-file-source.ts';
 import { checkReadRange, type ByteSource } from './source.ts';
@@ -26,12 +32,21 @@ async function readJson(path: string): Promise<unknown> {
   }
 }
 
-async function sizeOf(path: string): Promise<number | undefined> {
+async function statOf(path: string): Promise<{ size: number; mtimeMs: number } | undefined> {
   try {
-    return (await stat(path)).size;
+    return await stat(path);
   } catch {
     return undefined;
   }
+}
+
+/** What NodeStore writes as `<id>.json`: the entry's record plus the data file's modification time then. */
+type StoredRecord = CacheMeta & { dataMtimeMs?: number };
+
+/** The modification time recorded with an entry; undefined for records written before it was kept. */
+function recordedMtime(json: unknown): number | undefined {
+  const t = (json as { dataMtimeMs?: unknown } | undefined)?.dataMtimeMs;
+  return typeof t === 'number' ? t : undefined;
 }
 
 export class NodeStore implements WeightsStore {
@@ -48,15 +63,39 @@ export class NodeStore implements WeightsStore {
     return { data: `${base}.data`, meta: `${base}.json`, partial: `${base}.partial`, partialMeta: `${base}.partial.json` };
   }
 
-  async open(key: string): Promise<CachedFile | null> {
+  async open(key: string, onEvict?: (why: string) => void): Promise<CachedFile | null> {
     const p = await this.paths(key);
-    const meta = parseMeta(await readJson(p.meta), key);
-    const size = await sizeOf(p.data);
-    if (!meta || size !== meta.size) {
-      if (meta || size !== undefined) await Promise.all([rm(p.data, { force: true }), rm(p.meta, { force: true })]);
+    const json = await readJson(p.meta);
+    const meta = parseMeta(json, key);
+    const st = await statOf(p.data);
+    const evict = async (why: string | undefined) => {
+      await Promise.all([rm(p.data, { force: true }), rm(p.meta, { force: true })]);
+      if (why) onEvict?.(why);
       return null;
+    };
+    if (!meta || st?.size !== meta.size) {
+      if (!meta && !st) return null;
+      return evict(!meta ? undefined : !st ? 'its data file is missing' : `its data is ${st.size} bytes but its record says ${meta.size}`);
     }
-    return { meta, source: cachedFileSource(p.data, meta) };
+    const entry = { meta, source: cachedFileSource(p.data, meta) };
+    const mtime = recordedMtime(json);
+    // Records from before modification times were kept: adopted as they are, checked once if they can be.
+    if (mtime === st.mtimeMs || (mtime === undefined && !meta.sha256)) {
+      if (mtime === undefined) await this.writeRecord(p.meta, meta, st.mtimeMs);
+      return entry;
+    }
+    if (!meta.sha256) return evict('its data changed on disk since it was downloaded, and it has no sha256 to check it against');
+    const sha256 = await sha256Of(entry.source);
+    if (sha256 !== meta.sha256) return evict(`its data changed on disk since it was downloaded: its sha256 is now ${sha256}, not ${meta.sha256}`);
+    await this.writeRecord(p.meta, meta, st.mtimeMs);
+    return entry;
+  }
+
+  /** Writes an entry's record (through a rename, so a crash never leaves half of one). */
+  private async writeRecord(path: string, meta: CacheMeta, dataMtimeMs: number): Promise<void> {
+    const record: StoredRecord = { ...meta, dataMtimeMs };
+    await writeFile(`${path}.tmp`, JSON.stringify(record, null, 1));
+    await rename(`${path}.tmp`, path);
   }
 
   async openPartial(key: string, version: RemoteVersion): Promise<PartialFile> {
@@ -95,10 +134,10 @@ export class NodeStore implements WeightsStore {
         commit: async (meta: CacheMeta) => {
           try {
             await fh.datasync();
+            const { mtimeMs } = await fh.stat();
             await closeHandle();
             await rename(p.partial, p.data);
-            await writeFile(`${p.meta}.tmp`, JSON.stringify(meta, null, 1));
-            await rename(`${p.meta}.tmp`, p.meta);
+            await this.writeRecord(p.meta, meta, mtimeMs);
             await rm(p.partialMeta, { force: true });
           } catch (e) {
             throw storageError(e, key);

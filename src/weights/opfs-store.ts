@@ -86,7 +86,7 @@ export class OpfsStore implements WeightsStore {
     }
   }
 
-  async open(key: string): Promise<CachedFile | null> {
+  async open(key: string, onEvict?: (why: string) => void): Promise<CachedFile | null> {
     const id = await entryId(key);
     let meta: CacheMeta | undefined;
     try {
@@ -98,6 +98,7 @@ export class OpfsStore implements WeightsStore {
     const file = data ? await data.getFile() : undefined;
     if (!meta || !file || file.size !== meta.size) {
       if (meta || file) await Promise.all([this.remove(`${id}.data`), this.remove(`${id}.json`)]);
+      if (meta) onEvict?.(file ? `its data is ${file.size} bytes but its record says ${meta.size}` : 'its data is missing');
       return null;
     }
     return { meta, source: withEtag(blobSource(file, `${this.name}/${id}.data`), meta.etag) };
@@ -141,8 +142,13 @@ export class OpfsStore implements WeightsStore {
         append: async (bytes) => {
           try {
             const written = h.write(bytes, { at: size });
+            if (written !== bytes.byteLength) {
+              // Past the quota Chromium returns an error code as the count (2^32 − 8: "no space")
+              // instead of throwing: take the size from the file itself, never from that count.
+              size = Math.min(h.getSize(), size + bytes.byteLength);
+              throw new DOMException(`short write (${written} of ${bytes.byteLength} bytes)`, 'QuotaExceededError');
+            }
             size += written;
-            if (written !== bytes.byteLength) throw new DOMException('short write', 'QuotaExceededError');
           } catch (e) {
             throw storageError(e, key);
           }

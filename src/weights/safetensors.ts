@@ -3,7 +3,9 @@
  * `{name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?}`, then the raw data.
  * Offsets in the JSON are relative to the end of the header.
  */
+import { formatBytes, MemoryBudget } from './budget.ts';
 import { WeightsError, inFile } from './errors.ts';
+import { chargeJson } from './json-budget.ts';
 import type { ByteSource } from './source.ts';
 import { DTYPE_BYTES, elementCount, isDType, type DType, type TensorEntry, type WeightsIndex } from './tensor-entry.ts';
 
@@ -16,8 +18,15 @@ export interface SafetensorsHeader {
   dataStart: number;
 }
 
-/** Largest JSON header accepted (the format's own reference limit is 100 MB). */
-export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+/**
+ * Largest JSON header accepted: over 100 times DiT-XL/2's (about 60 KB: 540 tensors at about 105
+ * bytes each). The format's own limit (100 MB) would let a header ask for gigabytes of heap.
+ */
+export const MAX_HEADER_BYTES = 8 * 1024 * 1024;
+/** Heap the parsed header may take, estimated before JSON.parse (real headers: about 11 bytes per byte). */
+export const HEADER_MEMORY_BUDGET = 64 * 1024 * 1024;
+/** A header nests 3 levels (file, tensor, shape); 8 leaves room for extra fields some writers add. */
+const MAX_HEADER_DEPTH = 8;
 
 /** Length of the JSON header, from the first 8 bytes. */
 export function headerLength(first8: Uint8Array, fileSize: number): number {
@@ -26,7 +35,7 @@ export function headerLength(first8: Uint8Array, fileSize: number): number {
   const lo = dv.getUint32(0, true);
   const hi = dv.getUint32(4, true);
   const n = hi * 2 ** 32 + lo;
-  if (n > MAX_HEADER_BYTES) throw new WeightsError('bad-header', `safetensors header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  if (n > MAX_HEADER_BYTES) throw new WeightsError('bad-header', `safetensors header length ${n} exceeds the ${formatBytes(MAX_HEADER_BYTES)} limit (DiT-XL/2's is about 60 KB), so the file is damaged or hostile`);
   if (8 + n > fileSize) throw new WeightsError('truncated', `safetensors header (${n} bytes) runs past the end of the file (${fileSize} bytes)`);
   return n;
 }
@@ -39,6 +48,9 @@ export function headerLength(first8: Uint8Array, fileSize: number): number {
 export function parseHeader(headerBytes: Uint8Array, fileSize: number): SafetensorsHeader {
   const n = headerLength(headerBytes.subarray(0, 8), fileSize);
   if (headerBytes.byteLength < 8 + n) throw new WeightsError('truncated', 'safetensors header is incomplete');
+  const fail = (msg: string): never => { throw new WeightsError('bad-header', `safetensors header: ${msg}`); };
+  const budget = new MemoryBudget(HEADER_MEMORY_BUDGET, 'real headers need about 11 bytes per byte (DiT-XL/2\'s, about 60 KB, about 0.7 MiB)', fail);
+  chargeJson(headerBytes.subarray(8, 8 + n), budget, MAX_HEADER_DEPTH, fail);
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes.subarray(8, 8 + n)));

@@ -5,14 +5,18 @@
  * dict (a bare one, or `ema`, then `model` in a training checkpoint), and turns each tensor into
  * a TensorEntry: a byte range inside the zip, streamed exactly like a safetensors tensor.
  */
+import { formatBytes } from './budget.ts';
 import { WeightsError, inFile, throwIfAborted } from './errors.ts';
 import type { ByteSource } from './source.ts';
 import { DTYPE_BYTES, elementCount, type DType, type TensorEntry, type WeightsIndex } from './tensor-entry.ts';
-import { isList, isTuple, PyGlobal, unpickle, type GlobalStandIn, type PyTuple, type PyValue } from './unpickle.ts';
+import { isList, isTuple, PICKLE_MEMORY_BUDGET, PyGlobal, unpickle, type GlobalStandIn, type PyTuple, type PyValue } from './unpickle.ts';
 import { locateStoredData, readZipDirectory, type ZipDirectory, type ZipEntry } from './zip.ts';
 
-/** Largest data.pkl accepted; DiT-XL's is about 50 KB. */
-export const MAX_PICKLE_BYTES = 64 * 1024 * 1024;
+/**
+ * Largest data.pkl accepted: 40 times DiT-XL/2's (about 50 KB). The pickle's memory is bounded
+ * separately (PICKLE_MEMORY_BUDGET), since one byte of pickle can ask for 200 bytes of heap.
+ */
+export const MAX_PICKLE_BYTES = 2 * 1024 * 1024;
 
 /** Dicts searched for the weights in a training checkpoint, best first. */
 export const STATE_DICT_KEYS = ['ema', 'model', 'state_dict', 'model_state_dict', 'module'];
@@ -61,10 +65,10 @@ async function open(source: ByteSource, { stateDictKey, signal }: TorchZipOption
   const archive = pickles[0].name.slice(0, -'/data.pkl'.length);
   const byteorder = dir.byName.get(`${archive}/byteorder`);
   if (byteorder) {
-    const order = new TextDecoder().decode(await readEntry(source, dir, byteorder, 16, signal));
+    const order = new TextDecoder().decode(await readEntry(source, dir, byteorder, 16, 'a byte order is "little" or "big"', signal));
     if (order !== 'little') throw new WeightsError('unsupported', `checkpoint byte order is "${order}"; only little-endian is supported`);
   }
-  const pkl = await readEntry(source, dir, pickles[0], MAX_PICKLE_BYTES, signal);
+  const pkl = await readEntry(source, dir, pickles[0], MAX_PICKLE_BYTES, "DiT-XL/2's pickle is about 50 KB", signal);
   const root = readTorchPickle(pkl, pickles[0].name);
   const { key, dict } = chooseStateDict(root, stateDictKey);
   const refs = collectTensors(dict);
@@ -89,8 +93,11 @@ async function open(source: ByteSource, { stateDictKey, signal }: TorchZipOption
   };
 }
 
-async function readEntry(source: ByteSource, dir: ZipDirectory, entry: ZipEntry, limit: number, signal?: AbortSignal): Promise<Uint8Array> {
-  if (entry.size > limit) throw new WeightsError('unsupported', `"${entry.name}" is ${entry.size} bytes, over the ${limit}-byte limit`);
+/** A small entry read whole; `realNeed` says what genuine ones hold, for the refusal of a bigger one. */
+async function readEntry(source: ByteSource, dir: ZipDirectory, entry: ZipEntry, limit: number, realNeed: string, signal?: AbortSignal): Promise<Uint8Array> {
+  if (entry.size > limit) {
+    throw new WeightsError('unsupported', `"${entry.name}" is ${entry.size} bytes, over the ${formatBytes(limit)} limit (${realNeed}), so the file is damaged or hostile`);
+  }
   const range = (await locateStoredData(source, dir, [entry], signal)).get(entry)!;
   throwIfAborted(signal);
   return source.read(range.begin, range.end, signal);
@@ -158,11 +165,13 @@ export const TORCH_GLOBALS: Record<string, GlobalStandIn> = {
 };
 
 /** Unpickles a torch data.pkl: tensors become references to storages, everything else plain values. */
-export function readTorchPickle(bytes: Uint8Array, name = 'data.pkl'): PyValue {
+export function readTorchPickle(bytes: Uint8Array, name = 'data.pkl', maxMemoryBytes = PICKLE_MEMORY_BUDGET): PyValue {
   const storages = new Map<string, StorageRef>();
   return unpickle(bytes, {
     name,
     globals: TORCH_GLOBALS,
+    maxMemoryBytes,
+    realNeed: `real checkpoints need about 25 bytes per byte of pickle (DiT-XL/2's 50 KB pickle about 1.1 MiB)`,
     persistentLoad(pid) {
       // ('storage', storage_type, key, location, numel)
       if (!isTuple(pid) || pid.length !== 5 || pid[0] !== 'storage') throw new WeightsError('bad-pickle', `${name}: unknown persistent id`);

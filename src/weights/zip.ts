@@ -3,6 +3,7 @@
  * stored entry's bytes lie, so they can be streamed in place. Only what PyTorch writes is
  * supported: one disk, stored (uncompressed), unencrypted entries.
  */
+import { formatBytes } from './budget.ts';
 import { WeightsError, throwIfAborted } from './errors.ts';
 import type { ByteSource } from './source.ts';
 
@@ -23,8 +24,13 @@ export interface ZipDirectory {
   centralDirectoryOffset: number;
 }
 
-/** Largest central directory read into memory (about half a million entries). */
-export const MAX_CENTRAL_DIRECTORY_BYTES = 64 * 1024 * 1024;
+/**
+ * Largest central directory read into memory, and most entries: a checkpoint has one entry per
+ * tensor storage (DiT-XL/2's about 700, a 70 KB directory). Both bound the directory's memory:
+ * the bytes, plus about 250 bytes per entry for its record, name and index.
+ */
+export const MAX_CENTRAL_DIRECTORY_BYTES = 8 * 1024 * 1024;
+export const MAX_ZIP_ENTRIES = 100_000;
 
 const EOCD_SIG = 0x06054b50;
 const ZIP64_LOCATOR_SIG = 0x07064b50;
@@ -79,7 +85,12 @@ export async function readZipDirectory(source: ByteSource, signal?: AbortSignal)
   }
 
   if (cdOffset + cdSize > cdLimit) throw bad(`central directory [${cdOffset}, ${cdOffset + cdSize}) runs past its end record at ${cdLimit}`);
-  if (cdSize > MAX_CENTRAL_DIRECTORY_BYTES) throw new WeightsError('unsupported', `central directory of ${cdSize} bytes is over the ${MAX_CENTRAL_DIRECTORY_BYTES}-byte limit`);
+  if (cdSize > MAX_CENTRAL_DIRECTORY_BYTES) {
+    throw new WeightsError('unsupported', `central directory of ${cdSize} bytes is over the ${formatBytes(MAX_CENTRAL_DIRECTORY_BYTES)} limit (DiT-XL/2's is about 70 KB), so the file is damaged or hostile`);
+  }
+  if (count > MAX_ZIP_ENTRIES) {
+    throw new WeightsError('unsupported', `${count} zip entries are over the limit of ${MAX_ZIP_ENTRIES} (a checkpoint has one per tensor storage, DiT-XL/2 about 700), so the file is damaged or hostile`);
+  }
   if (count * 46 > cdSize) throw bad(`${count} entries cannot fit in a ${cdSize}-byte central directory`);
   throwIfAborted(signal);
   const cd = await source.read(cdOffset, cdOffset + cdSize, signal);

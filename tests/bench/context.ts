@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BenchEntry } from '../../src/engine/bench/report.ts';
 import type { TestHost as BrowserHost } from '../support/test-host.ts';
 import type { Peer } from './peer/peer.ts';
 
@@ -24,18 +25,8 @@ export interface BenchOptions {
   ortThreads: number;
 }
 
-export interface Entry {
-  name: string;
-  /** What the time measures, in words. */
-  measures: string;
-  ours_ms?: number;
-  ort_webgpu_ms?: number;
-  ort_wasm_ms?: number;
-  ratio_webgpu?: number;
-  ratio_wasm?: number;
-  skipped?: string;
-  [field: string]: unknown;
-}
+/** One entry of the results (src/engine/bench/report.ts: the format the app's benchmark page shares). */
+export type Entry = BenchEntry;
 
 export interface BenchContext {
   opts: BenchOptions;

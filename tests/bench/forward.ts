@@ -1,37 +1,20 @@
 /** Whole-model entries: DiT-S/2 forward at batch 2 (the CFG pair) with the peer, a CFG sampling step, DiT-XL/2. */
 import { closeSync, existsSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { forwardEntry, SEED, sampleStepEntry, TINY } from '../../src/engine/bench/entries.ts';
 import { presetConfig, type DitConfig } from '../../src/model/config.ts';
-import type { GpuCallCounts } from '../support/gpu-timing.ts';
 import type { HostTensorF32 } from '../../src/gpu/host-tensor.ts';
 import { writeSafetensors } from '../../src/weights/safetensors.ts';
 import { ditCheckpointShapes, randomDitInputs, randomDitWeights } from '../support/random-dit.ts';
 import { randn } from '../support/random.ts';
 import { type BenchContext, cachePath, cacheUrl, type Entry, wanted } from './context.ts';
 import { comparePeer } from './peer/compare.ts';
-import { round, summarize } from './stats.ts';
-
-const SEED = 9;
-
-/** GFLOPs of one DiT forward per sample (multiply-adds × 2 of every matmul and attention product). */
-export function ditForwardFlops(c: DitConfig): number {
-  const D = c.hidden_size;
-  const T = (c.input_size / c.patch_size) ** 2;
-  const M = 4 * D;
-  const perBlock = 2 * T * (D * 3 * D + D * D + D * M + M * D) + 4 * T * T * D;
-  const adaLN = 2 * D * (c.depth * 6 + 2) * D;
-  const embed = 2 * T * D * c.in_channels * c.patch_size ** 2 + 2 * (256 * D + D * D);
-  const final = 2 * T * D * c.patch_size ** 2 * (c.learn_sigma ? 2 : 1) * c.in_channels;
-  return c.depth * perBlock + adaLN + embed + final;
-}
+import { summarize } from '../../src/engine/bench/stats.ts';
 
 interface Loaded {
   id: string;
   config: DitConfig;
   weightsPath: string;
 }
-
-/** The quick run's stand-in for DiT-S/2: same code paths, a few MFLOP (a smoke test, not a measurement of DiT-S/2). */
-export const TINY: DitConfig = { input_size: 16, patch_size: 2, in_channels: 4, hidden_size: 96, depth: 2, num_heads: 3, num_classes: 10, learn_sigma: true };
 
 const loaded = new Map<string, Loaded>();
 
@@ -47,49 +30,31 @@ async function load(ctx: BenchContext, key: string, config: DitConfig): Promise<
   return m;
 }
 
-const callFields = (c: GpuCallCounts) => ({ dispatches: c.dispatches, submits: c.submits });
-
-async function forwardEntry(ctx: BenchContext, name: string, m: Loaded, N: number, withPeer: boolean): Promise<Entry> {
+async function forwardEntryOf(ctx: BenchContext, name: string, m: Loaded, N: number, withPeer: boolean): Promise<Entry> {
   const c = m.config;
   const { x, t, y } = randomDitInputs(c, N, SEED + 1);
   const xs: HostTensorF32 = { shape: [N, c.in_channels, c.input_size, c.input_size], data: x };
   const r = await ctx.host.api.bench.benchDitForward(m.id, xs, t, y, { warmup: ctx.opts.warmup, runs: ctx.opts.runs });
-  const s = summarize(r.times);
-  const flops = ditForwardFlops(c) * N;
-  const entry: Entry = {
-    name,
-    measures: `DiT forward (x, t, y) -> out at batch ${N}: inputs written from the CPU, one submission, output read back to the CPU`,
-    ours_ms: round(s.medianMs), ours_min_ms: round(s.minMs), runs: s.runs,
-    gflop: round(flops / 1e9), gflops: round(flops / (s.medianMs * 1e6)), ...callFields(r.calls),
-  };
-  ctx.log(`  ours: ${entry.ours_ms} ms (${entry.gflops} GFLOP/s, ${r.calls.dispatches} dispatches, ${r.calls.submits} submits)`);
+  const entry = forwardEntry(name, c, N, r);
+  ctx.log(`  ours: ${entry.ours_ms} ms (${entry.gflops} GFLOP/s, GPU-only ${entry.gpu_gflops} GFLOP/s, ${r.calls.dispatches} dispatches, ${r.calls.submits} submits)`);
   if (withPeer) {
     Object.assign(entry, await comparePeer(ctx, name, { name, kind: 'dit', spec: { ...c, batch: N }, weights: m.weightsPath }, {
       x: { type: 'float32', shape: xs.shape, data: x },
       t: { type: 'float32', shape: [N], data: t },
       y: { type: 'int64', shape: [N], data: BigInt64Array.from(y, (v) => BigInt(v)) },
-    }, 'out', { out: r.out.data, ms: s.medianMs }));
+    }, 'out', { out: r.out.data, ms: summarize(r.times).medianMs }));
   }
   return entry;
 }
 
-async function sampleStepEntry(ctx: BenchContext, m: Loaded, name: string): Promise<Entry> {
+async function sampleStepEntryOf(ctx: BenchContext, m: Loaded, name: string): Promise<Entry> {
   const steps = 1 + ctx.opts.warmup + ctx.opts.runs;
   const r = await ctx.host.api.bench.benchDitSample(m.id, {
     labels: Int32Array.of(7 % m.config.num_classes), respacing: String(steps), sampler: 'ddpm', cfgScale: 4, seed: SEED,
   });
   // Step 0 is untimed; the next `warmup` steps are warm-up.
-  const s = summarize(r.stepTimes.slice(ctx.opts.warmup));
-  const calls = r.calls[r.calls.length - 1];
-  const flops = ditForwardFlops(m.config) * 2;
-  const entry: Entry = {
-    name,
-    measures: 'one DDPM step with classifier-free guidance (scale 4, one image = a batch-2 forward): the CPU writes t, coefficients and noise, one submission runs DiT + guidance + sampler update; timed from the previous step\'s completion to this one\'s (nothing read back)',
-    ours_ms: round(s.medianMs), ours_min_ms: round(s.minMs), runs: s.runs, steps_per_s: round(1000 / s.medianMs),
-    gflops: round(flops / (s.medianMs * 1e6)), dispatches_per_step: calls.dispatches, submits_per_step: calls.submits,
-    note: 'the peer has no sampler: its batch-2 forward (dit-s2-forward-b2) is its lower bound for a step',
-  };
-  ctx.log(`  ours: ${entry.ours_ms} ms/step (${calls.dispatches} dispatches, ${calls.submits} submit per step)`);
+  const entry = sampleStepEntry(name, m.config, r, ctx.opts.warmup);
+  ctx.log(`  ours: ${entry.ours_ms} ms/step (${entry.dispatches_per_step} dispatches, ${entry.submits_per_step} submit per step)`);
   return entry;
 }
 
@@ -156,11 +121,11 @@ export async function forwardEntries(ctx: BenchContext): Promise<Entry[]> {
   const [key, config] = ctx.opts.quick ? ['tiny', TINY] as const : ['s2', presetConfig('DiT-S/2', 32)] as const;
   if (wanted(ctx, `dit-${key}-forward-b2`)) {
     ctx.log(`dit-${key}-forward-b2`);
-    out.push(await forwardEntry(ctx, `dit-${key}-forward-b2`, await load(ctx, key, config), 2, true));
+    out.push(await forwardEntryOf(ctx, `dit-${key}-forward-b2`, await load(ctx, key, config), 2, true));
   }
   if (wanted(ctx, `dit-${key}-cfg-step`)) {
     ctx.log(`dit-${key}-cfg-step`);
-    out.push(await sampleStepEntry(ctx, await load(ctx, key, config), `dit-${key}-cfg-step`));
+    out.push(await sampleStepEntryOf(ctx, await load(ctx, key, config), `dit-${key}-cfg-step`));
   }
   if (ctx.opts.quick) return out;
   if (wanted(ctx, 'dit-xl2-forward-b2')) {
@@ -171,7 +136,7 @@ export async function forwardEntries(ctx: BenchContext): Promise<Entry[]> {
       const config = presetConfig('DiT-XL/2', 32);
       const weightsPath = writeXlWeights(config);
       const id = await ctx.host.api.engine.loadDit(cacheUrl(ctx, weightsPath), config);
-      const e = await forwardEntry(ctx, 'dit-xl2-forward-b2', { id, config, weightsPath }, 2, false);
+      const e = await forwardEntryOf(ctx, 'dit-xl2-forward-b2', { id, config, weightsPath }, 2, false);
       e.weights_note = 'random weights stored F16 in the file (the engine\'s loadDit cannot fetch a 2.7 GB file in one piece), f32 on the GPU';
       e.peer_skipped = 'not exported: a 2.7 GB ONNX needs external-data files; the peer is compared on DiT-S/2';
       out.push(e);

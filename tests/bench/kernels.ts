@@ -12,7 +12,8 @@ import { randn } from '../support/random.ts';
 import { type BenchContext, type Entry, wanted } from './context.ts';
 import { comparePeer, type PeerFeedData, writeWeights } from './peer/compare.ts';
 import type { OnnxJob } from './peer/peer.ts';
-import { round, summarize } from './stats.ts';
+import { kernelEntry, LAYERNORM_S2, layerNormFlops, layerNormMeasures } from '../../src/engine/bench/entries.ts';
+import { summarize } from '../../src/engine/bench/stats.ts';
 
 interface KernelCase {
   name: string;
@@ -58,8 +59,8 @@ function lnCase(name: string, N: number, T: number, D: number): KernelCase {
   const x = rnd(N * T * D);
   const mod = rnd(N * 2 * D, 0.5);
   return {
-    name, flops: 8 * N * T * D, output: 'y',
-    measures: `LayerNorm(x)·(1+scale)+shift over ${N}·${T} rows of ${D} (DiT-S/2 batch 2)`,
+    name, flops: layerNormFlops(N, T, D), output: 'y',
+    measures: layerNormMeasures(N, T, D),
     run: {
       kernel: 'layerNormModulate', inputs: { x: { shape: [N * T, D], data: x }, modulation: { shape: [N, 2 * D], data: mod } }, outputs: { y: [N * T, D] },
       params: { rows: N * T, D, T, stride: 2 * D, shiftOffset: 0, scaleOffset: D },
@@ -101,7 +102,7 @@ function cases(ctx: BenchContext): (() => KernelCase)[] {
     ['matmul-xl2-512x1152x4608', () => matmulCase('matmul-xl2-512x1152x4608', 512, 1152, 4608, 'DiT-XL/2 fc1, batch 2 × 256 tokens'), false],
     ['attention-s2-256tok-b2', () => attentionCase('attention-s2-256tok-b2', 2, 256, 6, 64), false],
     ['attention-s2-1024tok-b2', () => attentionCase('attention-s2-1024tok-b2', 2, 1024, 6, 64), false],
-    ['layernorm-modulate-s2-b2', () => lnCase('layernorm-modulate-s2-b2', 2, 256, 384), true],
+    [LAYERNORM_S2.name, () => lnCase(LAYERNORM_S2.name, LAYERNORM_S2.N, LAYERNORM_S2.T, LAYERNORM_S2.D), true],
     ['dit-block-s2-b2', () => blockCase('dit-block-s2-b2', 2, 256, 384, 6), false],
   ];
   return all.filter(([name, , quick]) => wanted(ctx, name) && (quick || !ctx.opts.quick)).map(([, make]) => make);
@@ -116,15 +117,9 @@ export async function kernelEntries(ctx: BenchContext): Promise<Entry[]> {
     const r = await ctx.host.api.lab.runKernel({
       ...k.run, repeats: ctx.opts.warmup + ctx.opts.runs, ioTiming: { inputs: activations, warmup: ctx.opts.warmup, runs: ctx.opts.runs },
     });
-    const gpu = summarize(r.timesMs!.slice(ctx.opts.warmup));
-    const io = summarize(r.ioTimesMs!);
-    const entry: Entry = {
-      name: k.name, measures: k.measures,
-      ours_ms: round(io.medianMs), ours_gpu_ms: round(gpu.medianMs), runs: io.runs,
-      gflop: round(k.flops / 1e9, 4), gflops: round(k.flops / (gpu.medianMs * 1e6)),
-    };
-    ctx.log(`  ours: ${entry.ours_ms} ms CPU→CPU, ${entry.ours_gpu_ms} ms on the GPU (${entry.gflops} GFLOP/s)`);
-    Object.assign(entry, await comparePeer(ctx, k.name, k.peer.job, k.peer.feeds, k.peer.output, { out: r.outputs[k.output].data, ms: io.medianMs }));
+    const entry = kernelEntry(k.name, k.measures, k.flops, { replayTimes: r.timesMs!, passTimes: r.passTimesMs!, ioTimes: r.ioTimesMs! }, ctx.opts.warmup);
+    ctx.log(`  ours: ${entry.ours_ms} ms CPU→CPU, ${entry.ours_gpu_ms} ms on the GPU (${entry.gflops} GFLOP/s; timestamps ${entry.gpu_gflops} GFLOP/s)`);
+    Object.assign(entry, await comparePeer(ctx, k.name, k.peer.job, k.peer.feeds, k.peer.output, { out: r.outputs[k.output].data, ms: summarize(r.ioTimesMs!).medianMs }));
     out.push(entry);
   }
   return out;

@@ -10,6 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { startTestHost } from '../support/test-host.ts';
 import type { AdapterSummary } from '../../src/engine/api.ts';
+import { benchTable, type BenchReport, reportAdapter, reportJson } from '../../src/engine/bench/report.ts';
 import { type BenchContext, type BenchOptions, CACHE, cachePath, type Entry } from './context.ts';
 import { forwardEntries } from './forward.ts';
 import { kernelEntries } from './kernels.ts';
@@ -56,34 +57,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { json: string | 
   return o;
 }
 
-const fmt = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'number' ? String(v) : String(v));
 
-export function table(entries: Entry[]): string {
-  const head = ['entry', 'ours ms', 'ORT webgpu ms', 'ORT wasm ms', 'webgpu/ours', 'wasm/ours', 'notes'];
-  const rows = entries.map((e) => {
-    const notes: string[] = [];
-    if (e.skipped) notes.push(`skipped: ${e.skipped}`);
-    if (e.ours_gpu_ms !== undefined) notes.push(`GPU-only ${e.ours_gpu_ms} ms`);
-    if (e.gflops !== undefined) notes.push(`${e.gflops} GFLOP/s`);
-    if (e.dispatches !== undefined) notes.push(`${e.dispatches} dispatches, ${e.submits} submits`);
-    if (e.dispatches_per_step !== undefined) notes.push(`${e.dispatches_per_step} dispatches, ${e.submits_per_step} submits per step`);
-    if (e.peak_gpu_mib !== undefined) notes.push(`peak GPU ${e.peak_gpu_mib} MiB (weights ${e.vae_weights_mib}, decode ${e.decode_activations_mib})`);
-    if (e.f32_peak_mib !== undefined) {
-      notes.push(`DiT + VAE peak: f32 ${e.f32_peak_mib} MiB (weights ${e.f32_weights_mib}, activations ${e.f32_activations_mib}), f16 DiT weights ${e.f16_peak_mib} MiB (weights ${e.f16_weights_mib})`);
-      notes.push(`VAE bands: ${e.vae_bands} under the adapter's limit, ${e.vae_bands_128mib} under 128 MiB`);
-    }
-    const check = e.peer_check as Record<string, { ok: boolean; rel_err: number | null; error?: string }> | undefined;
-    for (const k of ['webgpu', 'wasm']) {
-      const c = check?.[k];
-      if (c && !c.ok) notes.push(`ORT ${k} failed: ${c.error}`);
-      else if (c) notes.push(`ORT ${k} rel err ${c.rel_err}`);
-    }
-    if (e.peer_skipped) notes.push(`peer: ${e.peer_skipped}`);
-    return [e.name, fmt(e.ours_ms), fmt(e.ort_webgpu_ms), fmt(e.ort_wasm_ms), fmt(e.ratio_webgpu), fmt(e.ratio_wasm), notes.join('; ')];
-  });
-  const line = (r: string[]) => `| ${r.join(' | ')} |`;
-  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
-}
+
 
 export async function main(argv: string[]): Promise<number> {
   let opts: ReturnType<typeof parseBenchArgs>;
@@ -124,6 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     // The real SD-VAE decode is ~0.6 TFLOP at 256 px, ~2.5 at 512 px: many minutes each on
     // SwiftShader. Only with --full.
     if (opts.full) families.push(['vae', () => vaeEntries(ctx)]);
+    if (!opts.quick) families.push(['first-step', async () => (await import('./first-step.ts')).firstStepEntries(ctx)]);
     if (!opts.quick) families.push(['memory', async () => (await import('./memory.ts')).memoryEntries(ctx, adapter)]);
     for (const [family, run] of families) {
       try {
@@ -138,20 +114,19 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     await host.close();
   }
-  const result = {
-    adapter: { vendor: adapter!.vendor, architecture: adapter!.architecture, description: adapter!.description, features: adapter!.features },
+  const result: BenchReport = {
+    adapter: reportAdapter(adapter!),
     date: new Date().toISOString(),
     mode: opts.quick ? 'quick' : opts.full ? 'full' : 'default',
     runs: opts.runs, warmup: opts.warmup,
     peer: peerInfo,
-    // The kernels the autotune chose per shape (matmul K x N; attention queries per invocation), as the entries above ran.
     kernel_choices: kernelChoices,
     machine: { platform: process.platform, arch: process.arch, cpus: (await import('node:os')).cpus().length, node: process.version },
     entries,
   };
-  process.stdout.write(`${table(entries)}\n`);
+  process.stdout.write(`${benchTable(entries)}\n`);
   if (opts.json) {
-    writeFileSync(opts.json, `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(opts.json, reportJson(result));
     log(`wrote ${opts.json}`);
   }
   log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);

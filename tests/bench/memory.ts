@@ -19,6 +19,7 @@ import { uploadVaeWeights } from '../../src/model/vae-weights.ts';
 import { SampleRunner } from '../../src/sampling/gpu-sampler.ts';
 import { VaeRunner } from '../../src/engine/vae-runner.ts';
 import { ditCheckpointShapes } from '../support/random-dit.ts';
+import { NO_PEER } from '../../src/engine/bench/report.ts';
 import { type BenchContext, type Entry, wanted } from './context.ts';
 import { SD_VAE_CONFIG, vaeDecoderShapes } from './vae.ts';
 
@@ -154,6 +155,7 @@ export async function memoryEntries(ctx: BenchContext, adapter: NullLimits): Pro
     const e16 = part(f16);
     out.push({
       name,
+      ours_ms: null, ...NO_PEER,
       measures: `peak GPU memory of generating DiT-XL/2 images at ${px}px as the app does (sampling with guidance: batch-2 forward on a ${px / 8}×${px / 8} latent; then the SD-VAE decode to ${px}×${px}), two images in a row, counted by the engine's Allocator on a null device (not run)`,
       f32_peak_mib: e32.peak_mib, f32_weights_mib: e32.weights_mib, f32_activations_mib: e32.activations_mib,
       f16_peak_mib: e16.peak_mib, f16_weights_mib: e16.weights_mib, f16_activations_mib: e16.activations_mib,

@@ -11,7 +11,8 @@ import { writeFileSync } from 'node:fs';
 import { writeSafetensors, type TensorToWrite } from '../../src/weights/safetensors.ts';
 import { randn } from '../support/random.ts';
 import { type BenchContext, cachePath, cacheUrl, type Entry, wanted } from './context.ts';
-import { round, summarize } from './stats.ts';
+import { NO_PEER } from '../../src/engine/bench/report.ts';
+import { round, summarize } from '../../src/engine/bench/stats.ts';
 
 /** diffusers' config of stabilityai/sd-vae-ft-mse (the VAE DiT uses). */
 export const SD_VAE_CONFIG = {
@@ -117,7 +118,7 @@ export async function vaeEntries(ctx: BenchContext): Promise<Entry[]> {
     const entry: Entry = {
       name,
       measures: `SD-VAE decode of one latent [1,4,${h},${h}] to a ${px}×${px} image (random weights, diffusers decoder names), timed in the worker: latent from the CPU to the sample read back; ${timing}`,
-      ours_ms: round(s.medianMs), ours_min_ms: round(s.minMs), runs: s.runs,
+      ours_ms: round(s.medianMs), ours_min_ms: round(s.minMs), runs: s.runs, ...NO_PEER,
       gflop: round(flops / 1e9), gflops: round(flops / (s.medianMs * 1e6)),
       peak_gpu_mib: MiB(vae.weightBytes + r.decodeBytes), vae_weights_mib: MiB(vae.weightBytes), decode_activations_mib: MiB(r.decodeBytes),
       dispatches: r.calls.dispatches, submits: r.calls.submits,

@@ -27,12 +27,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!outDir) {
     tmp = mkdtempSync(join(tmpdir(), 'dit-e2e-dist-'));
     outDir = tmp;
-    await build({
-      root: ROOT,
-      configFile: join(ROOT, 'vite.config.ts'),
-      logLevel: 'error',
-      build: { outDir, emptyOutDir: true },
-    });
+    // Vitest sets NODE_ENV=test, with which Vite builds React's development bundle and leaves
+    // import.meta.env.PROD false (no service worker): build for production, as `npm run build`
+    // does. Before any test worker starts, and restored at once.
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await build({
+        root: ROOT,
+        configFile: join(ROOT, 'vite.config.ts'),
+        logLevel: 'error',
+        build: { outDir, emptyOutDir: true },
+      });
+    } finally {
+      if (nodeEnv === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = nodeEnv;
+    }
   }
   const server = await startStaticServer(outDir);
   project.provide('appUrl', server.url);

@@ -44,6 +44,9 @@ describe('bench entry points', () => {
     expect(relativeError(r.outputs.x.data, want)).toBeLessThan(1e-5);
     expect(r.timesMs).toHaveLength(3);
     expect(r.ioTimesMs).toHaveLength(3);
+    // SwiftShader offers timestamp queries: every replay has the GPU's own time too.
+    expect(r.passTimesMs).toHaveLength(3);
+    expect(r.passTimesMs!.every((t) => t !== null && t > 0)).toBe(true);
     expect([...r.timesMs!, ...r.ioTimesMs!].every((t) => t >= 0)).toBe(true);
   });
 
@@ -58,6 +61,8 @@ describe('bench entry points', () => {
     const plain = await h.api.engine.ditForward(id, xs, t, y, {});
     const timed = await h.api.bench.benchDitForward(id, xs, t, y, { warmup: 1, runs: 3 });
     expect(timed.times).toHaveLength(3);
+    expect(timed.gpuTimes.every((t) => t !== null && t > 0)).toBe(true);
+    expect(timed.gpuTimes).toHaveLength(3);
     expect(timed.out.data).toEqual(plain.out.data);
     // 7 per block + 11 around them; the forward's submission and the readback's.
     expect(timed.calls).toMatchObject({ dispatches: 7 * 2 + 11, submits: 2 });
@@ -67,6 +72,8 @@ describe('bench entry points', () => {
     });
     expect(s.steps).toBe(4);
     expect(s.stepTimes).toHaveLength(3);
+    expect(s.stepGpuTimes).toHaveLength(3);
+    expect(s.stepGpuTimes.every((t) => t !== null && t > 0)).toBe(true);
     expect(s.calls.every((k) => k.dispatches === 7 * 2 + 13 && k.submits === 1)).toBe(true);
     const mem = await h.api.engine.memoryStats();
     expect(mem.peakBytes).toBeGreaterThanOrEqual(mem.liveBytes);

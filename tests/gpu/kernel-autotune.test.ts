@@ -3,7 +3,7 @@
  * adapter (IndexedDB), and what runs afterwards is still the exact computation.
  */
 import { describe, expect, it } from 'vitest';
-import { ATTENTION_QUERIES } from '../../src/gpu/attention-tiles.ts';
+import { ATTENTION_VARIANTS } from '../../src/gpu/attention-tiles.ts';
 import { MATMUL_TILES, tileName } from '../../src/gpu/matmul-tiles.ts';
 import type { KernelResult, KernelRun } from '../support/lab/lab.ts';
 import * as ref from '../reference/ops.ts';
@@ -42,13 +42,13 @@ describe('kernel autotune', () => {
     expect(await host().api.engine.kernelChoices()).toEqual(before);
   });
 
-  it('picks the query rows per invocation of attention per shape, and attention stays exact', async () => {
+  it('picks an attention kernel per shape (query rows of the vec4 kernel, or flash), and attention stays exact', async () => {
     const [B, T, H, hd] = [2, 70, 2, 16];
     const qkv = f32([B * T, 3 * H * hd], 7, 1.5);
     const res = await host().api.lab.runKernel({ kernel: 'attention', inputs: { qkv }, outputs: { o: [B * T, H * hd] }, params: { B, T, H, headDim: hd, autotune: 1 } } satisfies KernelRun);
     expectClose(res.outputs.o.data, ref.attention(qkv.data, B, T, H, hd), 1e-4, 1e-5);
     const chosen = await host().api.engine.kernelChoices();
-    expect(ATTENTION_QUERIES).toContain(chosen.attention[`${T}t-${H}h-${hd}d`]);
+    expect(ATTENTION_VARIANTS).toContain(chosen.attention[`${T}t-${H}h-${hd}d`]);
     expect(await host().api.engine.savedKernelChoices()).toEqual(chosen);
   });
 });

@@ -8,8 +8,8 @@ import { SpacedDiffusion } from '../../src/sampling/schedule.ts';
 import { stepCoefficients } from '../../src/sampling/step-coefficients.ts';
 import { f32ToF16Bits } from '../../src/gpu/half.ts';
 import { f16ToF32 } from '../../src/weights/safetensors.ts';
-import { ATTENTION_QUERIES } from '../../src/gpu/attention-tiles.ts';
-import { MATMUL_TILES, tileName } from '../../src/gpu/matmul-tiles.ts';
+import { ATTENTION_VARIANTS, attentionVariantName } from '../../src/gpu/attention-tiles.ts';
+import { kMultiple, MATMUL_TILES, tileName } from '../../src/gpu/matmul-tiles.ts';
 import type { KernelResult, KernelRun } from '../support/lab/lab.ts';
 import * as ref from '../reference/ops.ts';
 import { expectClose } from '../support/compare.ts';
@@ -21,11 +21,15 @@ const run = (r: KernelRun) => host().api.lab.runKernel(r);
 const f32 = (shape: number[], seed: number, scale = 1) => ({ shape, data: randn(seed, shape.reduce((a, b) => a * b, 1), scale) });
 
 // Every matmul kernel and tile the autotune can pick (src/gpu/matmul-tiles.ts).
-for (const tile of MATMUL_TILES.map(tileName)) {
+for (const t of MATMUL_TILES) {
+  const tile = tileName(t);
+  // The wide kernel reads x as vec4s: its K is rounded up to a multiple of 4 (still not of its k step of 16).
+  const k = (K: number) => Math.ceil(K / kMultiple(t)) * kMultiple(t);
   describe(`matmul (linear layer), tile ${tile}`, () => {
-    // [M, N, K]: workgroups cover 32/64/128 rows x 64 columns (registers) or 64 x 64 with k steps of 16 (shared).
+    // [M, N, K]: workgroups cover 32/64/128 rows x 64 columns (registers), 64 x 64 with k steps of 16 (shared) or 128 x 64 (wide).
     const shapes: [number, number, number][] = [[1, 1, 1], [5, 13, 7], [33, 65, 17], [70, 200, 96], [129, 72, 40], [128, 384, 64]];
-    for (const [M, N, K] of shapes) {
+    for (const [M, N, K0] of shapes) {
+      const K = k(K0);
       it(`y = x Wᵀ + b at M=${M} N=${N} K=${K}`, async () => {
         const x = f32([M, K], M * 7 + 1);
         const w = f32([N, K], N * 3 + 2, 0.3);
@@ -36,7 +40,7 @@ for (const tile of MATMUL_TILES.map(tileName)) {
     }
 
     it('fuses GELU (tanh) and SiLU epilogues', async () => {
-      const [M, N, K] = [19, 45, 30];
+      const [M, N, K] = [19, 45, k(30)];
       const x = f32([M, K], 11);
       const w = f32([N, K], 12, 0.5);
       const b = f32([N], 13);
@@ -48,7 +52,7 @@ for (const tile of MATMUL_TILES.map(tileName)) {
     });
 
     it('fuses the gated residual y += gate[sample] · (x Wᵀ + b)', async () => {
-      const [T, S, N, K] = [7, 3, 37, 20];
+      const [T, S, N, K] = [7, 3, 37, k(20)];
       const M = T * S;
       const x = f32([M, K], 21);
       const w = f32([N, K], 22, 0.5);
@@ -66,7 +70,8 @@ for (const tile of MATMUL_TILES.map(tileName)) {
       expectClose(res.outputs.y.data, want, 1e-4, 1e-5);
     });
 
-    for (const [M, N, K] of [[5, 13, 7], [70, 200, 96]] as const) {
+    for (const [M, N, K0] of [[5, 13, 7], [70, 200, 96]] as const) {
+      const K = k(K0);
       it(`f16 weight storage equals the f32 path on f16-rounded weights at M=${M} N=${N} K=${K}`, async () => {
         const x = f32([M, K], 31);
         const w = f32([N, K], 32, 0.3);
@@ -80,7 +85,7 @@ for (const tile of MATMUL_TILES.map(tileName)) {
     }
 
     it('writes into a column window of a wider output (yStride, yOffset)', async () => {
-      const [M, N, K, stride, offset] = [9, 11, 6, 30, 13];
+      const [M, N, K, stride, offset] = [9, 11, k(6), 30, 13];
       const x = f32([M, K], 41);
       const w = f32([N, K], 42);
       const b = f32([N], 43);
@@ -105,13 +110,14 @@ describe('attention (flash-style, online softmax)', () => {
     });
   }
 
-  // attention_vec4.wgsl with several query rows per invocation (the autotune's candidates): T not
-  // a multiple of queries x 64 nor of the 4-key block.
-  for (const queries of ATTENTION_QUERIES) {
+  // The autotune's candidates: attention_vec4.wgsl with several query rows per invocation (T not a
+  // multiple of queries x 64 nor of the 4-key block), and attention_flash.wgsl (T not a multiple
+  // of its 64-query workgroup nor of its 16-key tile; 130 spans several of both).
+  for (const variant of ATTENTION_VARIANTS) {
     for (const [B, T, H, hd] of [[2, 37, 3, 8], [1, 130, 2, 16], [1, 9, 1, 72]] as const) {
-      it(`${queries} queries per invocation: B=${B} T=${T} H=${H} head_dim=${hd}`, async () => {
-        const qkv = f32([B * T, 3 * H * hd], queries * 1000 + T, 1.5);
-        const res = await run({ kernel: 'attention', inputs: { qkv }, outputs: { o: [B * T, H * hd] }, params: { B, T, H, headDim: hd, queries } });
+      it(`${attentionVariantName(variant)}: B=${B} T=${T} H=${H} head_dim=${hd}`, async () => {
+        const qkv = f32([B * T, 3 * H * hd], (variant === 'flash' ? 16 : variant) * 1000 + T, 1.5);
+        const res = await run({ kernel: 'attention', inputs: { qkv }, outputs: { o: [B * T, H * hd] }, params: { B, T, H, headDim: hd, variant } });
         expectClose(res.outputs.o.data, ref.attention(qkv.data, B, T, H, hd), 1e-4, 1e-5);
       });
     }
@@ -192,10 +198,49 @@ describe('classifier-free guidance combine', () => {
     it(`guides ${guided} of 8 channels, passes the rest per row`, async () => {
       const [B, C, HW] = [3, 8, 35];
       const modelOut = f32([2 * B, C, HW], guided);
-      const res = await run({ kernel: 'cfgCombine', inputs: { modelOut }, outputs: { out: [2 * B, C, HW] }, params: { B, C, HW, guided, cfgScale: 4.5 } });
+      const cfgScale = { shape: [B], data: new Float32Array(B).fill(4.5) };
+      const res = await run({ kernel: 'cfgCombine', inputs: { modelOut, cfgScale }, outputs: { out: [2 * B, C, HW] }, params: { B, C, HW, guided } });
       expectClose(res.outputs.out.data, ref.cfgCombine(modelOut.data, B, C, HW, guided, 4.5), 1e-5, 1e-6);
     });
   }
+
+  it('one scale per picture (a guidance sweep in one batch): picture b and its null row use scale b', async () => {
+    const [B, C, HW] = [4, 6, 29];
+    const modelOut = f32([2 * B, C, HW], 9);
+    const scales = [1, 2.5, 4, 8];
+    const cfgScale = { shape: [B], data: Float32Array.from(scales) };
+    const res = await run({ kernel: 'cfgCombine', inputs: { modelOut, cfgScale }, outputs: { out: [2 * B, C, HW] }, params: { B, C, HW, guided: 3 } });
+    const perRow = C * HW;
+    const want = new Float32Array(2 * B * perRow);
+    scales.forEach((scale, b) => {
+      const all = ref.cfgCombine(modelOut.data, B, C, HW, 3, scale);
+      for (const row of [b, B + b]) want.set(all.subarray(row * perRow, (row + 1) * perRow), row * perRow);
+    });
+    expectClose(res.outputs.out.data, want, 1e-5, 1e-6);
+  });
+});
+
+describe('class blend', () => {
+  it('(1 − w)·table[a] + w·table[b] per row; w = 0 and w = 1 give the plain rows exactly', async () => {
+    const [rows, D, N] = [13, 70, 7];
+    const table = f32([rows, D], 31);
+    const labels = { shape: [N], data: Int32Array.from([3, 12, 0, 7, 5, 12, 1]) };
+    const blendLabels = { shape: [N], data: Int32Array.from([4, 12, 9, 2, 5, 0, 11]) };
+    const w = [0.25, 0, 1, 0.5, 0.9, 0, 1];
+    const weights = { shape: [N], data: Float32Array.from(w) };
+    const res = await run({ kernel: 'labelBlend', inputs: { labels, blendLabels, weights, table }, outputs: { out: [N, D] }, params: { N, D } });
+    const row = (id: number) => table.data.subarray(id * D, (id + 1) * D);
+    const want = Array.from({ length: N }, (_, n) => {
+      const a = row(labels.data[n]);
+      const b = row(blendLabels.data[n]);
+      const wn = Math.fround(w[n]);
+      return Array.from(a, (av, d) => Math.fround(Math.fround((1 - wn) * av) + Math.fround(wn * b[d])));
+    }).flat();
+    expectClose(res.outputs.out.data, want, 1e-6, 1e-7);
+    // Exactly the plain embedding at the ends of the blend.
+    for (const n of [1, 5]) expect(Array.from(res.outputs.out.data.subarray(n * D, (n + 1) * D))).toEqual(Array.from(row(labels.data[n])));
+    for (const n of [2, 6]) expect(Array.from(res.outputs.out.data.subarray(n * D, (n + 1) * D))).toEqual(Array.from(row(blendLabels.data[n])));
+  });
 });
 
 describe('test harness', () => {

@@ -3,62 +3,25 @@
  * loops that run next to the GPU (so a measured time holds no host↔page transfer) and single
  * kernels (the kernel lab). The test worker (test.worker.ts) exposes them with the engine.
  */
+import type { BatchParams, Frame, StepViews } from '../../src/engine/api.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { VAE_WORK_PER_SUBMIT, type VaeDecodeOptions } from '../../src/engine/vae-runner.ts';
 import type { HostTensorF32 } from '../../src/gpu/host-tensor.ts';
-import { SampleRunner } from '../../src/sampling/gpu-sampler.ts';
-import { initialNoise, stepNoiseProvider } from '../../src/sampling/noise-source.ts';
-import type { SamplerKind } from '../../src/sampling/sampler-kind.ts';
-import { countGpuCalls, type GpuCallCounts, timeRuns, type TimingOptions } from './gpu-timing.ts';
+import { type ForwardTiming, type SampleStepRequest, type StepTiming, timeDitForward, timeSampleSteps } from '../../src/engine/bench/model-timing.ts';
+import { countGpuCalls, type GpuCallCounts, timeRuns, type TimingOptions } from '../../src/engine/bench/timing.ts';
 import { type KernelResult, type KernelRun, runKernel } from './lab/lab.ts';
 
 export class Bench {
   constructor(private readonly engine: Engine) {}
 
-  /** Times forwards in the worker, each from inputs on the CPU to the output read back to the CPU (at least one warm-up runs). */
-  async benchDitForward(modelId: string, x: HostTensorF32, t: Float32Array, y: Int32Array, timing: TimingOptions): Promise<{ times: number[]; out: HostTensorF32; calls: GpuCallCounts }> {
-    const runner = this.engine.local.dit(modelId);
-    const inp = { x, t, y };
-    let out: HostTensorF32 | null = null;
-    // The first warm-up forward is the one whose GPU calls are counted.
-    const { counts } = await countGpuCalls(async () => { out = (await runner.forward(inp)).out; });
-    const times = await timeRuns({ warmup: Math.max(0, timing.warmup - 1), runs: timing.runs }, async () => { out = (await runner.forward(inp)).out; });
-    return { times, out: out!, calls: counts };
+  /** Times forwards in the worker (model-timing.ts: CPU to CPU, and the GPU's own time of each). */
+  async benchDitForward(modelId: string, x: HostTensorF32, t: Float32Array, y: Int32Array, timing: TimingOptions): Promise<ForwardTiming> {
+    return timeDitForward(await this.engine.local.context(), this.engine.local.dit(modelId), { x, t, y }, timing);
   }
 
-  /**
-   * Times the GPU sampling loop step by step: step k's time runs from step k-1's completion to
-   * step k's (the CPU's per-step writes, the step's submission, the GPU's work). Step 0, which
-   * follows recording and setup, is not timed. Also counts each step's dispatches and submits.
-   */
-  async benchDitSample(modelId: string, req: { labels: Int32Array; respacing: string; sampler: SamplerKind; cfgScale: number; seed: number }): Promise<{ stepTimes: number[]; steps: number; calls: GpuCallCounts[] }> {
-    const runner = this.engine.local.dit(modelId);
-    const ctx = await this.engine.local.context();
-    const c = runner.config;
-    const latent = c.in_channels * c.input_size ** 2;
-    const B = req.labels.length;
-    const stepTimes: number[] = [];
-    const calls: GpuCallCounts[] = [];
-    let last = 0;
-    let before: GpuCallCounts | null = null;
-    const { result } = await countGpuCalls((live) => {
-      const sampler = new SampleRunner(ctx.gpu, ctx.alloc, ctx.pipelines, runner.weights);
-      return sampler.sample({
-        labels: req.labels, z: initialNoise({ seed: req.seed }, B * latent), respacing: req.respacing, sampler: req.sampler,
-        cfgScale: req.cfgScale, stepNoise: stepNoiseProvider({ seed: req.seed }, latent, B),
-        onStep: async (k) => {
-          await ctx.gpu.device.queue.onSubmittedWorkDone();
-          const now = performance.now();
-          if (k > 0) {
-            stepTimes.push(now - last);
-            calls.push({ dispatches: live.dispatches - before!.dispatches, submits: live.submits - before!.submits, commandBuffers: live.commandBuffers - before!.commandBuffers });
-          }
-          last = now;
-          before = { ...live };
-        },
-      });
-    });
-    return { stepTimes, steps: result.steps, calls };
+  /** Times the GPU sampling loop step by step (model-timing.ts); step 0 is not timed. */
+  async benchDitSample(modelId: string, req: SampleStepRequest): Promise<StepTiming> {
+    return timeSampleSteps(await this.engine.local.context(), this.engine.local.dit(modelId).weights, req);
   }
 
   /**
@@ -99,6 +62,13 @@ export class Bench {
 
 export class Lab {
   constructor(private readonly engine: Engine) {}
+
+  /** A batched generation with every step's views kept (the host wire carries no callbacks). */
+  async generateWithSteps(params: BatchParams): Promise<{ images: Frame[]; steps: StepViews[][] }> {
+    const steps: StepViews[][] = [];
+    const { images } = await this.engine.generateBatch(params, (s) => { steps.push(s.views); });
+    return { images, steps };
+  }
 
   async runKernel(run: KernelRun): Promise<KernelResult> {
     return runKernel(await this.engine.local.context(), run);

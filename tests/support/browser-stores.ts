@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
+import { writeSafetensors } from '../../src/weights/safetensors.ts';
 import { startHubServer } from './hub-server.ts';
 import type { WorkerRequest } from './browser-stores.worker.ts';
 
@@ -37,7 +38,8 @@ async function main(): Promise<number> {
   await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
   const siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
 
-  const model = Uint8Array.from({ length: 3_000_000 }, (_, i) => (i * 2654435761) >>> 24);
+  // A real weights file: a cached one must open (src/weights/cache-check.ts).
+  const model = writeSafetensors({ w: { dtype: 'U8', shape: [3_000_000], data: Uint8Array.from({ length: 3_000_000 }, (_, i) => (i * 2654435761) >>> 24) } });
   const sha = createHash('sha256').update(model).digest('hex');
   const hub = await startHubServer({ repos: { [REPO]: { main: { [FILE]: model } } } });
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });

@@ -1,10 +1,20 @@
-import { useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { className, classSynonyms, searchClasses, shortClassName } from '../../data/imagenet';
+import { useId } from 'react';
+import { className, classSynonyms, shortClassName } from '../../data/imagenet';
 import { useStudio, useStudioStore } from '../context';
 import { modelClasses } from '../state/classes';
 import { effectiveModel } from '../state/model-choice';
+import { ClassSearch } from './ClassSearch';
 
-const MAX_RESULTS = 50;
+/** Picks a class the model may make; `pool` when given (the model's classes), else any ImageNet class. */
+export function randomClassFrom(pool: number[] | null, not: number): number {
+  const n = pool ? pool.length : 1000;
+  let next = not;
+  for (let i = 0; i < 8 && next === not; i++) {
+    const k = Math.floor(Math.random() * n);
+    next = pool ? pool[k] : k;
+  }
+  return next;
+}
 
 export function ClassPicker() {
   const store = useStudioStore();
@@ -14,83 +24,9 @@ export function ClassPicker() {
   const restrictTo = useStudio(modelClasses);
   const builtinSelected = useStudio((s) => effectiveModel(s).kind === 'builtin');
   const subset = !!restrictTo && builtinSelected;
-  const [query, setQuery] = useState('');
-  const [open, setOpen] = useState(false);
-  const [active, setActive] = useState(0);
-  const inputRef = useRef<HTMLInputElement>(null);
-  const listRef = useRef<HTMLUListElement>(null);
   const id = useId();
-  const listId = `${id}-list`;
 
-  const results = useMemo(() => searchClasses(query, { limit: MAX_RESULTS, restrictTo }), [query, restrictTo]);
-  const unrestrictedCount = useMemo(
-    () => (restrictTo && query.trim() ? searchClasses(query, { limit: 1 }).length : 0),
-    [query, restrictTo],
-  );
-  const showList = open && results.length > 0;
-  const activeIndex = Math.min(active, Math.max(0, results.length - 1));
-
-  function pick(classIdToPick: number) {
-    store.getState().setClassId(classIdToPick);
-    setQuery('');
-    setOpen(false);
-    setActive(0);
-  }
-
-  function move(delta: number) {
-    setOpen(true);
-    const n = results.length;
-    if (!n) return;
-    const next = open ? (activeIndex + delta + n) % n : delta > 0 ? 0 : n - 1;
-    setActive(next);
-    listRef.current?.querySelector<HTMLElement>(`[data-index="${next}"]`)?.scrollIntoView?.({ block: 'nearest' });
-  }
-
-  function onKeyDown(e: KeyboardEvent<HTMLInputElement>) {
-    switch (e.key) {
-      case 'ArrowDown':
-        e.preventDefault();
-        move(1);
-        break;
-      case 'ArrowUp':
-        e.preventDefault();
-        move(-1);
-        break;
-      case 'Home':
-      case 'End':
-        if (showList && e.ctrlKey) {
-          e.preventDefault();
-          setActive(e.key === 'Home' ? 0 : results.length - 1);
-        }
-        break;
-      case 'Enter':
-        if (showList || query.trim()) {
-          e.preventDefault();
-          const r = results[activeIndex];
-          if (r) pick(r.id);
-        }
-        break;
-      case 'Escape':
-        if (open || query) {
-          e.preventDefault();
-          setOpen(false);
-          setQuery('');
-        }
-        break;
-    }
-  }
-
-  function randomClass() {
-    const pool = restrictTo ?? null;
-    const n = pool ? pool.length : 1000;
-    let next = classId;
-    for (let i = 0; i < 8 && next === classId; i++) {
-      const k = Math.floor(Math.random() * n);
-      next = pool ? pool[k] : k;
-    }
-    pick(next);
-  }
-
+  const pick = (next: number) => store.getState().setClassId(next);
   const synonyms = classSynonyms(classId);
   const modelLabel = builtinSelected ? 'built-in model' : 'this model';
   const range = restrictTo && !subset ? `ids 0–${restrictTo.length - 1}` : null;
@@ -118,75 +54,27 @@ export function ClassPicker() {
             : `This model has ${restrictTo.length} classes (${range}): pick one of them.`}
         </p>
       )}
-      <div className="combo">
-        <div className="combo-row">
-          <input
-            ref={inputRef}
-            id={`${id}-input`}
-            data-testid="class-search"
-            type="text"
-            role="combobox"
-            autoComplete="off"
-            spellCheck={false}
-            placeholder={
-              subset ? 'Search the built-in classes…' : restrictTo ? `Search this model's ${restrictTo.length} classes…` : 'Search 1000 classes or type an id…'
-            }
-            aria-autocomplete="list"
-            aria-expanded={showList}
-            aria-controls={listId}
-            aria-activedescendant={showList ? `${id}-opt-${activeIndex}` : undefined}
-            aria-describedby={`${id}-desc`}
-            value={query}
-            onChange={(e) => {
-              setQuery(e.target.value);
-              setOpen(true);
-              setActive(0);
-            }}
-            onFocus={() => setOpen(true)}
-            onBlur={() => setOpen(false)}
-            onKeyDown={onKeyDown}
-          />
-          <button type="button" className="icon-button" onClick={randomClass} title="Random class" aria-label="Random class">
-            <DiceIcon />
-          </button>
-        </div>
-        <span id={`${id}-desc`} className="visually-hidden">
-          Current class: {className(classId)}, id {classId}. Type to search, arrow keys to choose, Enter to pick.
-        </span>
-        <ul id={listId} ref={listRef} role="listbox" aria-label="Matching classes" className="combo-list" hidden={!showList}>
-          {showList &&
-            results.map((r, i) => (
-              <li
-                key={r.id}
-                id={`${id}-opt-${i}`}
-                role="option"
-                aria-selected={i === activeIndex}
-                data-index={i}
-                data-testid="class-option"
-                data-class-id={r.id}
-                className={`combo-option${i === activeIndex ? ' active' : ''}${r.id === classId ? ' current' : ''}`}
-                onMouseDown={(e) => e.preventDefault()}
-                onMouseMove={() => i !== activeIndex && setActive(i)}
-                onClick={() => pick(r.id)}
-              >
-                <span className="opt-name">
-                  <span className="opt-main">{shortClassName(r.id)}</span>
-                  {r.name !== shortClassName(r.id) && <span className="opt-syn">{r.name.slice(shortClassName(r.id).length + 2)}</span>}
-                </span>
-                <span className="class-id">#{r.id}</span>
-              </li>
-            ))}
-        </ul>
-        {open && query.trim() !== '' && results.length === 0 && (
-          <p className="combo-empty" role="status">
-            {unrestrictedCount === 0
-              ? 'No class matches.'
-              : subset
-                ? 'The built-in model does not know this class. Choose DiT-XL/2 in the model panel for all 1000 classes.'
-                : `This model has ${restrictTo?.length} classes (${range}); this class is not one of them.`}
-          </p>
-        )}
-      </div>
+      <ClassSearch
+        id={`${id}-input`}
+        testId="class-search"
+        optionTestId="class-option"
+        currentId={classId}
+        onPick={pick}
+        restrictTo={restrictTo}
+        placeholder={
+          subset ? 'Search the built-in classes…' : restrictTo ? `Search this model's ${restrictTo.length} classes…` : 'Search 1000 classes or type an id…'
+        }
+        description={`Current class: ${className(classId)}, id ${classId}. Type to search, arrow keys to choose, Enter to pick.`}
+        outsideMessage={
+          subset
+            ? 'The built-in model does not know this class. Choose DiT-XL/2 in the model panel for all 1000 classes.'
+            : `This model has ${restrictTo?.length} classes (${range}); this class is not one of them.`
+        }
+      >
+        <button type="button" className="icon-button" onClick={() => pick(randomClassFrom(restrictTo, classId))} title="Random class" aria-label="Random class">
+          <DiceIcon />
+        </button>
+      </ClassSearch>
     </div>
   );
 }

@@ -1,63 +1,49 @@
-import { useEffect, useId, useRef, useState } from 'react';
-import type { Frame } from '../../engine/api';
+import { useEffect, useId, useMemo, useState } from 'react';
+import type { GenerateParams } from '../../engine/api';
 import { shortClassName } from '../../data/imagenet';
 import { useStudio, useStudioStore } from '../context';
-import { downloadPng } from '../download';
+import { downloadPng, linkFor } from '../download';
 import { formatDuration, formatRate } from '../format';
+import { PREDICTION_VIEWS } from '../state/explore';
+import { currentPicture, showsFinalImage, viewFrame } from '../state/picture';
 import { isBusy } from '../state/run';
 import { samplerLabel } from '../state/settings';
+import { BatchCells } from './BatchCells';
+import { FrameCanvas } from './FrameCanvas';
+import { PredictionViewSwitch } from './PredictionViewSwitch';
+import { ShareButton, SharedLinkRow, type Shared } from './ShareLink';
 
-/** Draws a frame into a canvas whose intrinsic size is the frame's. */
-function FrameCanvas(props: { frame: Frame | null; testId: string; label: string; hidden?: boolean }) {
-  const ref = useRef<HTMLCanvasElement>(null);
-  const { frame } = props;
-  useEffect(() => {
-    const c = ref.current;
-    if (!c || !frame) return;
-    if (c.width !== frame.width) c.width = frame.width;
-    if (c.height !== frame.height) c.height = frame.height;
-    let ctx: CanvasRenderingContext2D | null = null;
-    try {
-      ctx = c.getContext('2d');
-    } catch {
-      ctx = null; // no canvas support (tests)
-    }
-    if (!ctx || typeof ImageData === 'undefined') return;
-    const rgba = new Uint8ClampedArray(frame.rgba.buffer as ArrayBuffer, frame.rgba.byteOffset, frame.rgba.byteLength);
-    ctx.putImageData(new ImageData(rgba, frame.width, frame.height), 0, 0);
-  }, [frame]);
-  const small = frame ? frame.width < 256 : false;
-  return (
-    <canvas
-      ref={ref}
-      data-testid={props.testId}
-      width={frame?.width ?? 256}
-      height={frame?.height ?? 256}
-      className={`stage-canvas${small ? ' pixelated' : ''}`}
-      role="img"
-      aria-label={props.label}
-      hidden={props.hidden}
-    />
-  );
+function describe(p: GenerateParams): string {
+  const blend = p.blend ? ` → ${shortClassName(p.blend.classId)} · w ${p.blend.weight.toFixed(2)}` : '';
+  return `${shortClassName(p.classId)} · #${p.classId}${blend} · guidance ${p.cfgScale.toFixed(1)} · ${p.steps} ${samplerLabel(p.sampler)} steps · seed ${p.seed}`;
 }
 
 export function DenoisingView() {
   const store = useStudioStore();
   const run = useStudio((s) => s.run);
+  const cfgScale = useStudio((s) => s.settings.cfgScale);
+  const seed = useStudio((s) => s.settings.seed);
+  const blendWeight = useStudio((s) => s.settings.blendWeight);
+  const view = useStudio((s) => s.explore.view);
   const busy = useStudio(isBusy);
   const plannedSteps = useStudio((s) => s.settings.steps);
   const [playing, setPlaying] = useState(false);
   const [saving, setSaving] = useState(false);
+  const [shared, setShared] = useState<Shared | null>(null);
   const id = useId();
 
-  const frames = run.frames;
-  const done = run.status === 'done' && run.finalImage !== null;
+  // The picture shown large: the run's, or the batch cell the settings select.
+  const picture = useMemo(() => currentPicture(run, { cfgScale, seed, blendWeight }), [run, cfgScale, seed, blendWeight]);
+  const frames = picture.frames;
+  const done = picture.image !== null;
   const lastStep = frames.length;
   const shownStep = run.scrubStep ?? lastStep;
-  const showFinal = done && shownStep >= lastStep;
-  const previewFrame = frames.length ? frames[Math.max(0, Math.min(lastStep, shownStep) - 1)] : null;
+  const showFinal = showsFinalImage(picture.image, shownStep, lastStep, view);
+  const previewFrame = frames.length ? viewFrame(frames[Math.max(0, Math.min(lastStep, shownStep) - 1)], view) : null;
   const total = run.total || plannedSteps;
   const counterStep = run.status === 'idle' && run.step === 0 ? 0 : run.step;
+  const viewName = PREDICTION_VIEWS.find((v) => v.value === view)?.label ?? view;
+  const link = picture.image && picture.result ? linkFor(picture.image, picture.result) : null;
 
   // Replay: walk the scrubber through every step (one frame per animation frame, ~60 steps/s).
   useEffect(() => {
@@ -87,47 +73,48 @@ export function DenoisingView() {
     return () => cancelAnimationFrame(raf);
   }, [playing, busy, frames.length, store]);
 
-  const result = run.result;
-  const p = done ? result?.params : run.activeParams;
-  const caption = p
-    ? `${shortClassName(p.classId)} · #${p.classId} · guidance ${p.cfgScale.toFixed(1)} · ${p.steps} ${samplerLabel(p.sampler)} steps · seed ${p.seed}`
-    : null;
+  const caption = picture.params ? describe(picture.params) : null;
 
   return (
     <section className="panel stage" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`} className="visually-hidden">
         Image
       </h2>
-      <div className={`canvas-frame${busy ? ' busy' : ''}`}>
-        <FrameCanvas frame={previewFrame} testId="step-preview" label={`Denoising preview, step ${shownStep}`} hidden={showFinal} />
-        {run.finalImage && (
-          <FrameCanvas
-            frame={run.finalImage}
-            testId="final-image"
-            label={result ? `Generated image: ${shortClassName(result.params.classId)}` : 'Generated image'}
-            hidden={!showFinal}
-          />
-        )}
-        {!previewFrame && !showFinal && (
-          <div className="canvas-empty" aria-hidden="true">
-            <div className={`orb${busy ? ' fast' : ''}`} />
-            {run.status === 'loading' ? (
-              <>
-                <p>{run.loadProgress && !run.loadProgress.fromCache ? 'Downloading the model…' : 'Loading the model…'}</p>
-                <p className="hint">{run.loadProgress ? run.loadProgress.file : 'Preparing the GPU'}</p>
-              </>
-            ) : run.status === 'running' ? (
-              <>
-                <p>Starting to denoise…</p>
-                <p className="hint">The first step appears in a moment.</p>
-              </>
-            ) : (
-              <>
-                <p>Pick a class and press Generate.</p>
-                <p className="hint">Each denoising step appears here as it happens.</p>
-              </>
-            )}
-          </div>
+      <div className={run.batch ? `batch-stage ${run.batch.plan.kind}` : 'single-stage'}>
+        <div className={`canvas-frame${busy ? ' busy' : ''}`}>
+          <FrameCanvas frame={previewFrame} testId="step-preview" label={`Denoising preview (${viewName}), step ${shownStep}`} hidden={showFinal} />
+          {picture.image && (
+            <FrameCanvas
+              frame={picture.image}
+              testId="final-image"
+              label={picture.params ? `Generated image: ${shortClassName(picture.params.classId)}` : 'Generated image'}
+              hidden={!showFinal}
+            />
+          )}
+          {!previewFrame && !showFinal && (
+            <div className="canvas-empty" aria-hidden="true">
+              <div className={`orb${busy ? ' fast' : ''}`} />
+              {run.status === 'loading' ? (
+                <>
+                  <p>{run.loadProgress && !run.loadProgress.fromCache ? 'Downloading the model…' : 'Loading the model…'}</p>
+                  <p className="hint">{run.loadProgress ? run.loadProgress.file : 'Preparing the GPU'}</p>
+                </>
+              ) : run.status === 'running' ? (
+                <>
+                  <p>Starting to denoise…</p>
+                  <p className="hint">The first step appears in a moment.</p>
+                </>
+              ) : (
+                <>
+                  <p>Pick a class and press Generate.</p>
+                  <p className="hint">Each denoising step appears here as it happens.</p>
+                </>
+              )}
+            </div>
+          )}
+        </div>
+        {run.batch && picture.cell !== null && (
+          <BatchCells batch={run.batch} selected={picture.cell} shownStep={shownStep} view={view} done={run.status === 'done'} />
         )}
       </div>
 
@@ -138,8 +125,13 @@ export function DenoisingView() {
           </span>
         </span>
         <span className="rate">{formatRate(run.stepsPerSecond)}</span>
-        {done && result && <span className="elapsed">{formatDuration(result.elapsedMs / 1000)}</span>}
-        {caption && <span className="caption">{caption}</span>}
+        {done && picture.result && <span className="elapsed">{formatDuration(picture.result.elapsedMs / 1000)}</span>}
+        <PredictionViewSwitch />
+        {caption && (
+          <span className="caption" data-testid="caption">
+            {caption}
+          </span>
+        )}
       </div>
 
       <div className="scrub-row">
@@ -183,10 +175,10 @@ export function DenoisingView() {
           data-testid="download"
           disabled={!done || saving}
           onClick={async () => {
-            if (!run.finalImage || !result) return;
+            if (!picture.image || !picture.result) return;
             setSaving(true);
             try {
-              await downloadPng(run.finalImage, result);
+              await downloadPng(picture.image, picture.result);
             } finally {
               setSaving(false);
             }
@@ -194,7 +186,13 @@ export function DenoisingView() {
         >
           <DownloadIcon /> PNG
         </button>
+        <ShareButton
+          link={link}
+          why={done ? 'A picture made from local files cannot be shared as a link' : 'Make a picture first'}
+          onShared={setShared}
+        />
       </div>
+      {shared && shared.link === link && <SharedLinkRow shared={shared} />}
     </section>
   );
 }

@@ -5,7 +5,8 @@ import type { GalleryItem } from '../gallery';
 
 function describe(item: GalleryItem): string {
   const p = item.params;
-  return `${shortClassName(p.classId)} (#${p.classId}), guidance ${p.cfgScale.toFixed(1)}, ${p.steps} ${p.sampler} steps, seed ${p.seed}, ${item.modelName}`;
+  const blend = p.blend ? ` blended with ${shortClassName(p.blend.classId)} (#${p.blend.classId}) at w ${p.blend.weight.toFixed(2)},` : '';
+  return `${shortClassName(p.classId)} (#${p.classId}),${blend} guidance ${p.cfgScale.toFixed(1)}, ${p.steps} ${p.sampler} steps, seed ${p.seed}, ${item.modelName}`;
 }
 
 /** Past results (IndexedDB); clicking one restores its parameters. */

@@ -12,6 +12,7 @@ export function GuidanceSlider() {
   const controller = useController();
   const cfg = useStudio((s) => s.settings.cfgScale);
   const hasImage = useStudio((s) => s.run.result !== null);
+  const sweepShown = useStudio((s) => s.run.batch?.plan.kind === 'sweep');
   const ref = useRef<HTMLInputElement>(null);
   const id = useId();
 
@@ -67,9 +68,11 @@ export function GuidanceSlider() {
         <span>10 · on-class</span>
       </div>
       <p id={`${id}-hint`} className="hint">
-        {hasImage
-          ? 'Release the slider to redraw this image (same class and seed) with the new guidance.'
-          : 'How strongly the image follows the class. DiT’s default is 4.'}
+        {sweepShown
+          ? 'Drag to flip through the sweep (the nearest scale it made); release on another value to make that one.'
+          : hasImage
+            ? 'Release the slider to redraw this image (same class and seed) with the new guidance.'
+            : 'How strongly the image follows the class. DiT’s default is 4.'}
       </p>
     </div>
   );

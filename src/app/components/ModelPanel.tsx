@@ -1,6 +1,7 @@
 import { useEffect, useId, useState, type DragEvent } from 'react';
 import { useController, useStudio, useStudioShallow, useStudioStore } from '../context';
 import { formatBytes, formatDuration } from '../format';
+import { KernelStatus } from './KernelStatus';
 import { classifyFiles, filesFromDrop, filesFromInput, type PathedFile } from '../local-files';
 import { DEFAULT_HUB_URL, DIT_HUB_MODELS, ditRepoForSize, knownHubModel } from '../../model/hub-models';
 import { isBusy } from '../state/run';
@@ -212,10 +213,17 @@ export function ModelPanel() {
         {status === 'loading' && loadProgress ? (
           <LoadProgressView />
         ) : loaded ? (
-          <p>
-            <strong>{loaded.name}</strong> · {loaded.imageSize}×{loaded.imageSize} px ·{' '}
-            {ref.kind === 'builtin' ? 'bundled with the app' : loaded.cached ? 'loaded from the browser cache' : 'downloaded this session'}
-          </p>
+          <>
+            <p>
+              <strong>{loaded.name}</strong> · {loaded.imageSize}×{loaded.imageSize} px ·{' '}
+              {ref.kind === 'builtin' ? 'bundled with the app' : loaded.cached ? 'loaded from the browser cache' : 'downloaded this session'}
+            </p>
+            {loaded.cacheWarning && (
+              <p className="field-error" role="status" data-testid="cache-warning">
+                {loaded.cacheWarning}
+              </p>
+            )}
+          </>
         ) : ref.kind === 'builtin' ? (
           <p>{engineReady ? 'Loading the built-in model…' : 'The built-in model loads when the GPU is ready.'}</p>
         ) : ref.kind === 'hub' ? (
@@ -223,6 +231,7 @@ export function ModelPanel() {
         ) : (
           <p>Not loaded yet.</p>
         )}
+        <KernelStatus />
         <div className="button-row compact">
           {ref.kind !== 'builtin' && (
             <button type="button" className="secondary small" disabled={busy || !!loaded} onClick={() => void controller.loadModel()}>

@@ -1,8 +1,9 @@
 import { useController, useStudio } from '../context';
 import { formatBytes, formatDuration, formatRate } from '../format';
 import { isBusy } from '../state/run';
+import { ExploreModes } from './ExploreModes';
 
-/** Generate / Cancel, the progress bar and a one-line status. */
+/** What to make, Generate / Cancel, the progress bar and a one-line status. */
 export function RunControls() {
   const controller = useController();
   const status = useStudio((s) => s.run.status);
@@ -15,6 +16,8 @@ export function RunControls() {
   const sps = useStudio((s) => s.run.stepsPerSecond);
   const notice = useStudio((s) => s.run.notice);
   const result = useStudio((s) => s.run.result);
+  const pictures = useStudio((s) => s.run.batch?.plan.pictures.length ?? 1);
+  const what = pictures > 1 ? ` ${pictures} pictures` : '';
 
   let line: string;
   if (status === 'loading') {
@@ -35,9 +38,9 @@ export function RunControls() {
         ? 'Preparing…'
         : step >= total
           ? `Denoised in ${total} steps · making the final image…`
-          : `Denoising: step ${step} of ${total} · ${formatRate(sps)}${eta}`;
+          : `Denoising${what}: step ${step} of ${total} · ${formatRate(sps)}${eta}`;
   } else if (status === 'done' && result) {
-    line = `Done in ${formatDuration(result.elapsedMs / 1000)}.`;
+    line = `${pictures > 1 ? `${pictures} pictures done` : 'Done'} in ${formatDuration(result.elapsedMs / 1000)}.`;
   } else if (status === 'error') {
     line = 'Stopped by an error.';
   } else if (notice) {
@@ -49,6 +52,7 @@ export function RunControls() {
   const pct = Math.round(progress * 100);
   return (
     <div className="run-controls">
+      <ExploreModes />
       <div className="button-row">
         <button
           type="button"

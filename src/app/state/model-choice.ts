@@ -148,7 +148,9 @@ export function filesPicked(s: ModelSelection): ModelSelection {
 /** A gallery item's parameters and, unless it was made from local files, its model. */
 export function restoredFromGallery(s: ModelSelection, item: GalleryItem): ModelSelection {
   const p = item.params;
-  const params = { classId: p.classId, cfgScale: p.cfgScale, steps: p.steps, sampler: p.sampler, seed: p.seed };
+  // An item without a blend turns the blend off: the restored settings make that picture again.
+  const blend = p.blend ? { blendClassId: p.blend.classId, blendWeight: p.blend.weight } : { blendClassId: null };
+  const params = { classId: p.classId, cfgScale: p.cfgScale, steps: p.steps, sampler: p.sampler, seed: p.seed, ...blend };
   const m = item.model;
   if (m.kind === 'builtin') return chooseModel(s, { ...params, model: 'builtin' });
   if (m.kind === 'hub') {

@@ -3,7 +3,7 @@
  * stored settings of an earlier visit, a gallery item being restored — goes through
  * {@link validSettings}, one rule per field; nothing else checks them again.
  */
-import type { GenerateParams } from '../../engine/api';
+import type { ClassBlend, GenerateParams } from '../../engine/api';
 import type { DitImageSize } from '../../model/hub-models';
 import { DEFAULT_HUB_URL, ditRepoForSize } from '../../model/hub-models';
 import { SAMPLER_KINDS, isSamplerKind, type SamplerKind } from '../../sampling/sampler-kind';
@@ -19,6 +19,10 @@ export interface Settings {
   steps: number;
   sampler: SamplerKind;
   seed: number;
+  /** The second class of a class blend (null: no blend). */
+  blendClassId: number | null;
+  /** How much of the second class, in [0, 1]: 0 is the class itself, 1 the second class. */
+  blendWeight: number;
   /** Image size of the DiT-XL/2 Hub model (the built-in model has its own, smaller size). */
   size: DitImageSize;
   /** Preferred precision; f16 is used only when the adapter has `shader-f16`. */
@@ -52,6 +56,8 @@ export const CFG_MAX = 10;
 export const STEPS_MIN = 1;
 export const STEPS_MAX = 1000;
 export const SEED_MAX = 0xffffffff;
+export const BLEND_WEIGHT_MIN = 0;
+export const BLEND_WEIGHT_MAX = 1;
 
 export const DEFAULT_SETTINGS: Settings = {
   classId: 207, // golden retriever
@@ -59,6 +65,8 @@ export const DEFAULT_SETTINGS: Settings = {
   steps: 50,
   sampler: 'ddim',
   seed: 0,
+  blendClassId: null,
+  blendWeight: 0.5,
   size: 256,
   precision: 'f32',
   model: 'builtin',
@@ -80,6 +88,12 @@ export function clampSteps(v: number): number {
 export function clampSeed(v: number): number {
   if (!Number.isFinite(v)) return 0;
   return Math.min(SEED_MAX, Math.max(0, Math.floor(v)));
+}
+
+/** A blend weight in [0, 1]; not rounded: a strip's weights (0.125, …) must reach the engine exactly. */
+export function clampBlendWeight(v: number): number {
+  if (!Number.isFinite(v)) return DEFAULT_SETTINGS.blendWeight;
+  return Math.min(BLEND_WEIGHT_MAX, Math.max(BLEND_WEIGHT_MIN, v));
 }
 
 export function randomSeed(): number {
@@ -120,6 +134,10 @@ export function validSettings(raw: Readonly<Record<string, unknown>>): Partial<S
   if (has('steps')) out.steps = clampSteps(toNumber(raw.steps));
   if (isSamplerKind(raw.sampler)) out.sampler = raw.sampler;
   if (has('seed')) out.seed = clampSeed(toNumber(raw.seed));
+  // null turns the blend off; anything else must be a class id.
+  const blendClassId = raw.blendClassId === null ? null : validClassId(raw.blendClassId);
+  if (raw.blendClassId === null || blendClassId !== null) out.blendClassId = blendClassId;
+  if (has('blendWeight')) out.blendWeight = clampBlendWeight(toNumber(raw.blendWeight));
   if (raw.size === 256 || raw.size === 512) out.size = raw.size;
   if (raw.precision === 'f32' || raw.precision === 'f16') out.precision = raw.precision;
   if (raw.model === 'builtin' || raw.model === 'hub' || raw.model === 'files') out.model = raw.model;
@@ -143,6 +161,13 @@ export function samplerPatch(settings: Settings, sampler: SamplerKind): Partial<
   return { sampler, steps };
 }
 
+/** The class blend the settings ask for, if any. */
+export function blendFromSettings(s: Pick<Settings, 'blendClassId' | 'blendWeight'>): ClassBlend | undefined {
+  return s.blendClassId === null ? undefined : { classId: s.blendClassId, weight: s.blendWeight };
+}
+
 export function paramsFromSettings(s: Settings): GenerateParams {
-  return { classId: s.classId, cfgScale: s.cfgScale, steps: s.steps, sampler: s.sampler, seed: s.seed };
+  const params: GenerateParams = { classId: s.classId, cfgScale: s.cfgScale, steps: s.steps, sampler: s.sampler, seed: s.seed };
+  const blend = blendFromSettings(s);
+  return blend ? { ...params, blend } : params;
 }

@@ -2,7 +2,7 @@
 import { writeSafetensors, type TensorToWrite } from '../../../src/weights/safetensors.ts';
 import { writeFileSync } from 'node:fs';
 import { type BenchContext, cachePath, cacheUrl, writeRaw } from '../context.ts';
-import { ratio, round, summarize } from '../stats.ts';
+import { ratio, round, summarize } from '../../../src/engine/bench/stats.ts';
 import { ensureOnnx, type OnnxJob } from './peer.ts';
 import type { FeedType } from './ort-runner.ts';
 

@@ -6,6 +6,7 @@
 import { allocateBanded, type BandedTensor, poisonBanded, readBanded, writeBanded } from '../../../src/gpu/banded.ts';
 import { checked, type Gpu } from '../../../src/gpu/device.ts';
 import type { HostTensorF32, HostTensorI32 } from '../../../src/gpu/host-tensor.ts';
+import type { AttentionVariant } from '../../../src/gpu/attention-tiles.ts';
 import { MATMUL_TILES, type MatmulTile, tileName } from '../../../src/gpu/matmul-tiles.ts';
 import * as ops from '../../../src/gpu/ops.ts';
 import { Program } from '../../../src/gpu/program.ts';
@@ -15,6 +16,7 @@ import { allocateActivations, type DitWeights, recordDitBlock } from '../../../s
 import { SAMPLER_STEP_MODE, type SamplerKind } from '../../../src/sampling/sampler-kind.ts';
 import type { GpuContext } from '../../../src/engine/gpu-context.ts';
 import { type KernelShapes, tuneKernels } from '../../../src/engine/kernel-tuning.ts';
+import { ioTimes, replayTimes } from '../../../src/engine/bench/kernel-timing.ts';
 import type { LabKernel, NoParams, RecordContext, Recorder, Recorders, Tensors } from './recorder.ts';
 import { VAE_RECORDERS, type VaeLabKernels } from './vae-lab.ts';
 
@@ -42,8 +44,8 @@ type DitLabKernels = {
       tile?: string;
     };
   };
-  /** `queries`: query rows per invocation of the vec4 kernel (default: the device's choice). */
-  attention: { inputs: { qkv: F32 }; outputs: 'o'; params: Autotune & { B: number; T: number; H: number; headDim: number; queries?: number } };
+  /** `variant`: the vec4 kernel's query rows per invocation, or 'flash' (default: the device's choice). */
+  attention: { inputs: { qkv: F32 }; outputs: 'o'; params: Autotune & { B: number; T: number; H: number; headDim: number; variant?: AttentionVariant } };
   /** `subgroups`: 0 the workgroup reductions, 1 the subgroup ones (default: the device's). */
   layerNormModulate: {
     inputs: { x: F32; modulation: F32 };
@@ -61,7 +63,9 @@ type DitLabKernels = {
     outputs: 'x' | 'x0';
     params: { sampler: SamplerKind; rows: number; C: number; HW: number; modelC: number };
   };
-  cfgCombine: { inputs: { modelOut: F32 }; outputs: 'out'; params: { B: number; C: number; HW: number; guided: number; cfgScale: number } };
+  /** `cfgScale`: one guidance scale per picture [B]. */
+  cfgCombine: { inputs: { modelOut: F32; cfgScale: F32 }; outputs: 'out'; params: { B: number; C: number; HW: number; guided: number } };
+  labelBlend: { inputs: { labels: I32; blendLabels: I32; weights: F32; table: F32 }; outputs: 'out'; params: { N: number; D: number } };
   /**
    * One DiT block, in place on x [N*T, D], given its modulation: [N, 8D] as a depth-1 model lays
    * it out (the block's six vectors, then the final layer's two). Weights by their names in a
@@ -101,6 +105,8 @@ export interface KernelResult {
   medianMs?: number;
   /** Every replay's time (submit to GPU done), with `repeats`. */
   timesMs?: number[];
+  /** The GPU's own time of every replay (timestamp queries; null without), with `repeats`. */
+  passTimesMs?: (number | null)[];
   /** Every timed run's time with `ioTiming`. */
   ioTimesMs?: number[];
 }
@@ -122,7 +128,7 @@ const RECORDERS: Recorders<Kernels> = {
       tile: p.tile === undefined ? undefined : tileByName(p.tile),
     });
   },
-  attention: (prog, t, p) => ops.attention(prog, t.qkv, t.o, { batch: p.B, tokens: p.T, heads: p.H, headDim: p.headDim }, p.queries),
+  attention: (prog, t, p) => ops.attention(prog, t.qkv, t.o, { batch: p.B, tokens: p.T, heads: p.H, headDim: p.headDim }, p.variant),
   layerNormModulate: (prog, t, p) => ops.layerNormModulate(prog, t.x, t.y, p.rows, p.D, p.T, {
     modulation: t.modulation, stride: p.stride, shiftOffset: p.shiftOffset, scaleOffset: p.scaleOffset,
   }, 1e-6, p.subgroups === undefined ? undefined : p.subgroups === 1),
@@ -138,7 +144,8 @@ const RECORDERS: Recorders<Kernels> = {
   }),
   unpatchify: (prog, t, p) => ops.unpatchify(prog, t.tokens, t.out, p.N, p.C, p.H, p.W, p.P),
   samplerStep: (prog, t, p) => ops.samplerStep(prog, SAMPLER_STEP_MODE[p.sampler], t.coef, t.model, t.noise, t.x, t.x0, p.rows, p.C, p.HW, p.modelC),
-  cfgCombine: (prog, t, p) => ops.cfgCombine(prog, t.modelOut, t.out, p.B, p.C, p.HW, p.guided, p.cfgScale),
+  cfgCombine: (prog, t, p) => ops.cfgCombine(prog, t.modelOut, t.cfgScale, t.out, p.B, p.C, p.HW, p.guided),
+  labelBlend: (prog, t, p) => ops.labelBlend(prog, t.labels, t.blendLabels, t.weights, t.table, t.out, p.N, p.D),
   ...VAE_RECORDERS,
   ditBlock: (prog, t, p, ctx) => {
     const { N, T, D, heads } = p;
@@ -239,37 +246,25 @@ export async function runKernel(ctx: GpuContext, run: KernelRun): Promise<Kernel
     }
     let medianMs: number | undefined;
     let timesMs: number[] | undefined;
+    let passTimesMs: (number | null)[] | undefined;
     if (run.repeats) {
-      const times: number[] = [];
-      for (let i = 0; i < run.repeats; i++) {
-        const t0 = performance.now();
-        prog.submit();
-        await gpu.device.queue.onSubmittedWorkDone();
-        times.push(performance.now() - t0);
-      }
-      timesMs = [...times];
-      times.sort((a, b) => a - b);
-      medianMs = times[Math.floor(times.length / 2)];
+      const replays = await replayTimes(gpu, prog, run.repeats);
+      timesMs = replays.times;
+      passTimesMs = replays.passTimes;
+      medianMs = [...timesMs].sort((a, b) => a - b)[Math.floor(timesMs.length / 2)];
     }
     let ioTimesMs: number[] | undefined;
     if (run.ioTiming) {
       const io = run.ioTiming;
-      ioTimesMs = [];
       const rewrite = io.inputs.map((name) => {
         const h = inputs[name];
         if (!h) throw new Error(`ioTiming: "${name}" is not an input of this run`);
-        return { t: byName[name], data: h.data };
+        return { tensor: byName[name], data: h.data };
       });
-      for (let i = 0; i < io.warmup + io.runs; i++) {
-        const t0 = performance.now();
-        for (const { t, data } of rewrite) writeTensor(gpu, t, data);
-        prog.submit();
-        for (const name of Object.keys(outputs)) await readTensor(gpu, byName[name]);
-        if (i >= io.warmup) ioTimesMs.push(performance.now() - t0);
-      }
+      ioTimesMs = await ioTimes(gpu, prog, rewrite, Object.keys(outputs).map((name) => byName[name]), io.warmup, io.runs);
     }
     prog.destroy();
-    return { outputs: results, medianMs, timesMs, ioTimesMs };
+    return { outputs: results, medianMs, timesMs, passTimesMs, ioTimesMs };
   } finally {
     alloc.freeAll();
   }

@@ -188,14 +188,14 @@ describe('run state', () => {
 
   it('a rejected event leaves the run untouched (the same object)', () => {
     expect(reduceRun(INITIAL_RUN, { type: 'cancel' })).toBe(INITIAL_RUN);
-    expect(reduceRun(INITIAL_RUN, { type: 'step', run: 0, step: 1, total: 2, preview: frame, stepsPerSecond: 1 })).toBe(INITIAL_RUN);
+    expect(reduceRun(INITIAL_RUN, { type: 'step', run: 0, step: 1, total: 2, preview: frame, views: { x0: frame, xt: frame, eps: frame }, stepsPerSecond: 1 })).toBe(INITIAL_RUN);
   });
 
   it('keeps the UI status in step with the machine and collects frames', () => {
     let r: RunState = reduceRun(INITIAL_RUN, { type: 'generate', load: false, params });
     expect([r.status, r.total, r.activeParams]).toEqual(['running', 2, params]);
-    r = reduceRun(r, { type: 'step', run: 1, step: 1, total: 2, preview: frame, stepsPerSecond: 3 });
-    r = reduceRun(r, { type: 'step', run: 1, step: 2, total: 2, preview: frame, stepsPerSecond: 3 });
+    r = reduceRun(r, { type: 'step', run: 1, step: 1, total: 2, preview: frame, views: { x0: frame, xt: frame, eps: frame }, stepsPerSecond: 3 });
+    r = reduceRun(r, { type: 'step', run: 1, step: 2, total: 2, preview: frame, views: { x0: frame, xt: frame, eps: frame }, stepsPerSecond: 3 });
     expect([r.machine.phase, r.status, r.progress, r.frames.length]).toEqual(['decoding', 'running', 1, 2]);
     const stale = reduceRun(r, { type: 'failed', run: 0, message: 'old' });
     expect(stale).toBe(r);

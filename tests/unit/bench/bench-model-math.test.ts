@@ -1,8 +1,9 @@
 /** The bench's FLOP counts and argument parsing (the timings themselves need a browser). */
 import { describe, expect, it } from 'vitest';
 import { presetConfig } from '../../../src/model/config.ts';
-import { ditForwardFlops } from '../../bench/forward.ts';
-import { parseBenchArgs, table } from '../../bench/main.ts';
+import { ditForwardFlops } from '../../../src/engine/bench/entries.ts';
+import { parseBenchArgs } from '../../bench/main.ts';
+import { benchTable as table } from '../../../src/engine/bench/report.ts';
 import { vaeDecoderShapes } from '../../bench/vae.ts';
 
 describe('bench model math', () => {

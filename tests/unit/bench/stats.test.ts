@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gflops, median, ratio, relativeError, round, summarize } from '../../bench/stats.ts';
+import { gflops, median, ratio, relativeError, round, summarize } from '../../../src/engine/bench/stats.ts';
 
 describe('bench stats', () => {
   it('takes medians of odd and even counts without reordering its input', () => {

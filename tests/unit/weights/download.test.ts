@@ -12,12 +12,23 @@ import { MemoryStore } from '../../../src/weights/memory-store.ts';
 import { entryId } from '../../../src/weights/cache.ts';
 import { NodeStore } from '../../../src/weights/node-store.ts';
 import { loadHubJson, loadHubWeights, loadUrlFile, type HubModelOptions } from '../../../src/weights/remote-files.ts';
+import { writeSafetensors } from '../../../src/weights/safetensors.ts';
 import { startHubServer, type HubServer } from '../../support/hub-server.ts';
 import { prng } from '../../support/sources.ts';
 
 const rand = prng(11);
-const model = Uint8Array.from({ length: 300_000 }, () => Math.floor(rand() * 256));
-const vae = Uint8Array.from({ length: 50_000 }, () => Math.floor(rand() * 256));
+/** A safetensors file of exactly `size` bytes (cached weights must open), random data. */
+function weightsOfSize(size: number): Uint8Array {
+  const data = Uint8Array.from({ length: size }, () => Math.floor(rand() * 256));
+  // The header (about 70 bytes, padded to 8) takes the rest: find the tensor size that fills it exactly.
+  for (let n = size - 200; n < size; n++) {
+    const file = writeSafetensors({ w: { dtype: 'U8', shape: [n], data: data.subarray(0, n) } });
+    if (file.length === size) return file;
+  }
+  throw new Error(`no safetensors file of exactly ${size} bytes`);
+}
+const model = weightsOfSize(300_000);
+const vae = weightsOfSize(50_000);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const REPO = 'facebook/DiT-XL-2-256';
 const T = 'transformer/diffusion_pytorch_model.safetensors';
@@ -93,7 +104,7 @@ describe('download and cache', () => {
     hub.setFault(T, undefined);
     same(readFileSync(got.source.name), model);
     const data = modelRequests().filter((r) => r.url.startsWith('/lfs/') && r.range !== 'bytes=0-0');
-    expect(data.map((r) => [r.range, r.status, r.bytes])).toEqual([[undefined, 200, 100_000], ['bytes=100000-', 206, 200_000]]);
+    expect(data.map((r) => [r.range, r.status, r.bytes])).toEqual([[undefined, 200, 100_000], ['bytes=100000-', 206, model.length - 100_000]]);
   });
 
   it('resumes a download interrupted in an earlier run', async () => {
@@ -133,21 +144,22 @@ describe('download and cache', () => {
     expect(modelRequests().length).toBeGreaterThan(0);
   });
 
-  it('deletes a partial whose sha256 does not match, and the next try succeeds', async () => {
+  it('a partial whose sha256 does not match is deleted and the file downloaded again from the start, saying so', async () => {
     const dir = freshDir();
     const store = new NodeStore(dir);
     const remote = await probeUrl(hubFileUrl({ hub: hub.url, repo: REPO, revision: 'refs/pr/1', path: T }));
+    expect(remote.sha256).toBe(sha(model));
     // A partial of the right version but with wrong bytes (disk corruption, a bad proxy).
     const p = await store.openPartial('k', { size: remote.size, etag: remote.etag });
     await p.append(new Uint8Array(1000).fill(1));
     await p.close();
-    const e = await refusal(downloadToStore({ store, key: 'k', remote, retryDelayMs: 1 }));
-    expect(e.code).toBe('checksum');
-    expect(e.message).toContain(sha(model));
-    expect(e.message).toContain(hub.url);
-    expect(partialOf(dir)).toBeUndefined();
-    const ok = await downloadToStore({ store, key: 'k', remote, retryDelayMs: 1 });
+    hub.requests.length = 0;
+    const notices: string[] = [];
+    const ok = await downloadToStore({ store, key: 'k', remote, retryDelayMs: 1, label: 'the model', onNotice: (m) => notices.push(m) });
     same(await readAll(ok.source), model);
+    expect(notices).toEqual([expect.stringMatching(new RegExp(`^the model: the download's sha256 is [0-9a-f]{64} but the Hub says ${sha(model)}; it was deleted and is downloaded again$`))]);
+    expect(modelRequests().filter((r) => r.url.startsWith('/lfs/')).map((r) => r.range)).toEqual(['bytes=1000-', undefined]);
+    expect(partialOf(dir)).toBeUndefined();
   });
 
   it('retries 503s from the Hub during the download', async () => {

@@ -70,6 +70,7 @@ describe('finding weights on the Hub', () => {
     const f = await findHubWeights({ hub: hub.url, repo: DIT, revisions: defaultRevisions(DIT), subfolder: 'transformer' }, http);
     expect(f.location).toEqual(loc(DIT, 'refs/pr/1', 'transformer/diffusion_pytorch_model.safetensors'));
     expect(f.size).toBe(transformer.byteLength);
+    expect(f.sha256).toBe(sha(transformer));
     expect(f.etag).toBe(sha(transformer));
     expect(f.rangeReads).toBe(true);
   });
@@ -77,7 +78,13 @@ describe('finding weights on the Hub', () => {
   it('falls back from safetensors to .bin on EntryNotFound', async () => {
     const f = await findHubWeights({ hub: hub.url, repo: DIT, revisions: ['main'], subfolder: 'transformer' }, http);
     expect(f.location.path).toBe('transformer/diffusion_pytorch_model.bin');
-    expect(f.etag).toBe(sha(bin));
+    expect(f.sha256).toBe(sha(bin));
+  });
+
+  it('gives no sha256 for a small file kept in git (its ETag is a git blob id)', async () => {
+    const f = await resolveHubFile(loc(DIT, 'main', 'transformer/config.json'), http);
+    expect(f.sha256).toBeUndefined();
+    expect(f.redirected).toBe(false);
   });
 
   it('skips a missing revision after one request', async () => {
@@ -140,13 +147,13 @@ describe('finding weights on the Hub', () => {
     hub.setFault('transformer/config.json', undefined);
   });
 
-  it('reports "no network" when the server cannot be reached', async () => {
+  it('says a server that cannot be reached refused the connection, naming it', async () => {
     const dead = await startHubServer({ repos: {} });
     const url = dead.url;
     await dead.close();
     const e = await refusal(fetchHubJson({ hub: url, repo: 'a/b', revision: 'main', path: 'c.json' }, http));
     expect(e.code).toBe('network');
-    expect(e.message).toMatch(/no network/);
+    expect(e.message).toMatch(/refused the connection/);
     expect(e.message).toContain(url);
   });
 

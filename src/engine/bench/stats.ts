@@ -1,4 +1,4 @@
-/** The benchmarks' statistics: medians of timed runs, ratios, rates, relative errors. */
+/** The benchmarks' statistics: medians of timed runs, ratios, rates, relative errors (`npm run bench` and the app's benchmark page). */
 
 export interface Summary {
   medianMs: number;
