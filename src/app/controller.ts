@@ -1,7 +1,8 @@
 /**
  * Runs the engine for the UI: starts it, loads the selected model when needed, generates,
  * cancels, and recovers from failures (a failed engine is disposed and a fresh one is made on the
- * next Generate, so a lost device or a crashed worker never needs a page reload).
+ * next Generate, or at once for a device lost between runs, so a lost device or a crashed worker
+ * never needs a page reload).
  *
  * Each run goes through the run machine (./run-machine.ts), whose state lives in the store: the
  * controller reports what happens (loading, each step, the result, an error) with the run's id, and
@@ -72,8 +73,11 @@ export function createStudio(options: StudioOptions): Studio {
   const s = () => store.getState();
   const session = new EngineSession(options.createEngine, {
     ready: (adapter) => s().engineReady(adapter),
+    modelLoading: () => s().modelLoading(),
+    weightsNotice: (message) => s().weightsNotice(message),
     modelLoaded: (info) => s().modelLoaded(info),
     forgotten: () => s().modelForgotten(),
+    deviceLost: (message) => deviceLost(message),
   });
   const life = {
     /** Set by dispose(): nothing is reported to the store afterwards. */
@@ -163,14 +167,14 @@ export function createStudio(options: StudioOptions): Studio {
         // Several pictures in one run; they stay in the view (not in the gallery) until one is picked.
         report({ type: 'sample', run, params: p, batch });
         const pictures = { pictures: batch.pictures, steps: p.steps, sampler: p.sampler };
-        const result = await session.generateBatch(e, pictures, (u) => report({ type: 'step', run, batch: true, ...u }));
+        const result = await session.track(e.generateBatch(pictures, (u) => report({ type: 'step', run, batch: true, ...u })));
         check();
         report({ type: 'finished', run, batch: result, params: p, ...made });
         return;
       }
       report({ type: 'sample', run, params: p });
       prepareKernels(e, p);
-      const result = await session.generate(e, p, (u) => report({ type: 'step', run, ...u }));
+      const result = await session.track(e.generate(p, (u) => report({ type: 'step', run, ...u })));
       check();
       report({ type: 'finished', run, result, ...made });
       void addToGallery(result.params, info, result.image);
@@ -191,9 +195,25 @@ export function createStudio(options: StudioOptions): Studio {
     e.prepare?.(p, (k) => { if (!life.disposed) s().setKernels(k.done < k.total ? k : null); }).catch(() => undefined);
   }
 
+  /**
+   * The GPU device was lost. A run in progress fails with the loss by itself (and the next Generate
+   * replaces the engine); between runs, say so now and start a fresh engine at once, so the next
+   * Generate finds one ready.
+   */
+  function deviceLost(message: string): void {
+    if (life.disposed || isBusy(s())) return;
+    s().runFailed(message);
+    void startEngine();
+  }
+
   async function doStart(): Promise<void> {
     const items = await gallery.list().catch(() => [] as GalleryItem[]);
     if (!life.disposed) s().setGallery(items.slice(0, GALLERY_LIMIT));
+    await startEngine();
+  }
+
+  /** A new engine, started now (no-WebGPU panel on failure), with the built-in model loaded when it is selected. */
+  async function startEngine(): Promise<void> {
     s().engineStarting();
     session.replace();
     let e: Engine;

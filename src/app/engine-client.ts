@@ -5,19 +5,7 @@
  * tests and the `?engine=fake` demo use `createFakeEngine` from ./fake-engine.ts instead.
  */
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import type {
-  AdapterSummary,
-  EngineApi,
-  BatchParams,
-  BatchResult,
-  BatchStepUpdate,
-  GenerateParams,
-  GenerateResult,
-  LoadProgress,
-  ModelInfo,
-  ModelSpec,
-  StepUpdate,
-} from '../engine/api';
+import type { EngineApi, GenerateParams } from '../engine/api';
 import type { KernelPrepApi, KernelProgress } from '../engine/kernel-prep';
 
 /** An engine as the app uses it: the worker API plus a way to free it. */
@@ -103,32 +91,40 @@ export function createWorkerEngine(): Engine {
     });
   }
 
-  return {
-    async init(): Promise<AdapterSummary> {
+  /** A callback as a comlink proxy: each call is a round trip to the page. */
+  const remoteCallback = <F extends (...args: never[]) => unknown>(f: F | undefined) => (f ? proxy(f) : undefined);
+
+  // The methods' types come from Engine.
+  const engine: Engine = {
+    async init() {
       if (!hasWebGpu()) {
         throw new WebGpuUnavailableError('This browser does not expose WebGPU (navigator.gpu is missing).');
       }
       return call((r) => r.init());
     },
-    load(spec: ModelSpec, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
-      return call((r) => r.load(spec, onProgress ? proxy(onProgress) : undefined));
+    load(spec, onProgress, onNotice) {
+      return call((r) => r.load(spec, remoteCallback(onProgress), remoteCallback(onNotice)));
     },
-    generate(params: GenerateParams, onStep?: (s: StepUpdate) => void): Promise<GenerateResult> {
-      return call((r) => r.generate(params, onStep ? proxy(onStep) : undefined));
+    generate(params, onStep) {
+      return call((r) => r.generate(params, remoteCallback(onStep)));
     },
-    generateBatch(params: BatchParams, onStep?: (s: BatchStepUpdate) => void): Promise<BatchResult> {
-      return call((r) => r.generateBatch(params, onStep ? proxy(onStep) : undefined));
+    generateBatch(params, onStep) {
+      return call((r) => r.generateBatch(params, remoteCallback(onStep)));
     },
-    prepare(params: GenerateParams, onProgress?: (p: KernelProgress) => void): Promise<unknown> {
-      return call((r) => r.prepare(params, onProgress ? proxy(onProgress) : undefined));
+    prepare(params, onProgress) {
+      return call((r) => r.prepare(params, remoteCallback(onProgress)));
     },
-    cancel(): void {
+    cancel() {
       if (remote && !dead) void remote.cancel().catch(() => undefined);
     },
-    clearCache(): Promise<void> {
+    clearCache() {
       return call((r) => r.clearCache());
     },
-    dispose(): void {
+    onDeviceLost(listener) {
+      // Registered once the worker runs (after init): the worker calls it as soon as the device is lost.
+      call((r) => r.onDeviceLost(proxy(listener))).catch(() => undefined);
+    },
+    dispose() {
       kill(new EngineCrashedError('The engine was shut down.'));
       if (remote) remote[releaseProxy]();
       worker?.terminate();
@@ -136,6 +132,7 @@ export function createWorkerEngine(): Engine {
       worker = null;
     },
   };
+  return engine;
 }
 
 /** True for the error a cancelled `generate()` rejects with. */

@@ -7,27 +7,22 @@
  * Methods that use the engine take the one {@link EngineSession.ready} returned, so work started on
  * an engine that has since been replaced never touches the new one.
  */
-import type {
-  AdapterSummary,
-  BatchParams,
-  BatchResult,
-  BatchStepUpdate,
-  GenerateParams,
-  GenerateResult,
-  LoadProgress,
-  ModelInfo,
-  ModelSpec,
-  StepUpdate,
-} from '../engine/api';
+import type { AdapterSummary, LoadProgress, ModelInfo, ModelSpec } from '../engine/api';
 import { modelIdentity } from '../engine/model-identity';
 import type { Engine, EngineFactory } from './engine-client';
 
 /** What the session reports about the current engine (never about one it has replaced). */
 export interface EngineSessionEvents {
   ready(adapter: AdapterSummary): void;
+  /** A model starts loading. */
+  modelLoading(): void;
+  /** What the weight loader tells the user while loading (a damaged cached file fetched again). */
+  weightsNotice(message: string): void;
   modelLoaded(info: ModelInfo): void;
   /** The engine was replaced: no model is loaded any more. */
   forgotten(): void;
+  /** The engine's GPU device was lost, told at once (between runs too); the engine is already marked broken. */
+  deviceLost(message: string): void;
 }
 
 export class EngineSession {
@@ -81,7 +76,13 @@ export class EngineSession {
       this.init = e.init();
       this.init.then(
         (adapter) => {
-          if (this.engine === e) this.events.ready(adapter);
+          if (this.engine !== e) return;
+          e.onDeviceLost((message) => {
+            if (this.engine !== e) return;
+            this.broken = true;
+            this.events.deviceLost(message);
+          });
+          this.events.ready(adapter);
         },
         () => undefined,
       );
@@ -103,7 +104,10 @@ export class EngineSession {
     while (this.loaded?.id !== key && this.loading && this.loading.key !== key) await this.loading.promise.catch(() => undefined);
     if (this.loaded?.id === key) return this.loaded;
     if (this.loading?.key === key) return this.loading.promise;
-    const promise = e.load(spec, onProgress);
+    this.events.modelLoading();
+    const promise = e.load(spec, onProgress, (message) => {
+      if (this.engine === e) this.events.weightsNotice(message);
+    });
     const loading = { key, promise };
     this.loading = loading;
     promise.then(
@@ -120,19 +124,8 @@ export class EngineSession {
     return promise;
   }
 
-  generate(e: Engine, params: GenerateParams, onStep: (u: StepUpdate) => void): Promise<GenerateResult> {
-    const run = e.generate(params, onStep);
-    this.inFlight = run;
-    const settled = () => {
-      if (this.inFlight === run) this.inFlight = null;
-    };
-    run.then(settled, settled);
-    return run;
-  }
-
-  /** Several pictures in one run (a guidance sweep, a seed grid, a blend strip), in flight like generate(). */
-  generateBatch(e: Engine, params: BatchParams, onStep: (u: BatchStepUpdate) => void): Promise<BatchResult> {
-    const run = e.generateBatch(params, onStep);
+  /** Keeps the engine's generate() or generateBatch() as the run in flight until it settles. */
+  track<T>(run: Promise<T>): Promise<T> {
     this.inFlight = run;
     const settled = () => {
       if (this.inFlight === run) this.inFlight = null;

@@ -3,19 +3,7 @@
  * seeded noise to a smooth gradient picture whose colours depend on the class, seed and guidance,
  * one frame per step, with the same callbacks, cancellation and errors as the real engine.
  */
-import type {
-  AdapterSummary,
-  Frame,
-  BatchParams,
-  BatchResult,
-  BatchStepUpdate,
-  GenerateParams,
-  GenerateResult,
-  LoadProgress,
-  ModelInfo,
-  ModelSpec,
-  StepUpdate,
-} from '../engine/api';
+import type { BatchParams, BatchResult, BatchStepUpdate, Frame, ModelInfo, PictureParams } from '../engine/api';
 import { modelIdentity } from '../engine/model-identity';
 import { hubLicense } from '../model/hub-models';
 import type { Engine } from './engine-client';
@@ -38,10 +26,14 @@ export interface FakeEngineOptions {
 }
 
 export interface FakeEngine extends Engine {
-  /** The next `generate()` fails with this message after a few steps (like a lost device). */
+  /** The next `generate()` or `generateBatch()` fails with this message after a few steps (like a lost device). */
   failNextGenerate(message?: string): void;
   /** The next `load()` fails with this message. */
   failNextLoad(message?: string): void;
+  /** The next Hub/URL `load()` tells this, as the weight loader does of a damaged cached file it fetches again. */
+  noticeNextLoad(message: string): void;
+  /** Loses the "device" now, between runs: `onDeviceLost` listeners hear it, and every later call fails. */
+  loseDevice(message?: string): void;
   /** Every call, in order, for assertions. */
   readonly calls: { method: string; arg?: unknown }[];
   readonly disposed: number;
@@ -77,7 +69,7 @@ function hsl(h: number, s: number, l: number): [number, number, number] {
 }
 
 /** The clean picture for these parameters: hues from the class (and blend), shapes from the seed, contrast from cfg. */
-function targetImage(size: number, p: GenerateParams): Float32Array {
+function targetImage(size: number, p: PictureParams): Float32Array {
   const r = rng(p.seed * 7919 + p.classId);
   // A blend moves the hue from the class's towards the second class's.
   const hue = (c: number) => (c * 137.508) % 360;
@@ -130,13 +122,54 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
   const builtinSize = options.builtinSize ?? 32;
   const calls: { method: string; arg?: unknown }[] = [];
   const cache = new Set<string>();
+  const lostListeners: ((message: string) => void)[] = [];
   let model: ModelInfo | null = null;
   let cancelRequested = false;
   let generating = false;
   let failGenerate: string | null = null;
   let failLoad: string | null = null;
+  let loadNotice: string | null = null;
+  let lost: string | null = null;
   let disposed = 0;
 
+  /** The one sampling loop (a single picture is a batch of one, as in the real engine). */
+  async function run(params: BatchParams, onStep?: (s: BatchStepUpdate) => void): Promise<BatchResult> {
+    if (lost) throw new Error(lost);
+    if (!model) throw new Error('No model loaded');
+    if (generating) throw new Error('A generation is already running');
+    generating = true;
+    cancelRequested = false;
+    const t0 = performance.now();
+    try {
+      const size = model.imageSize;
+      const targets = params.pictures.map((p) => targetImage(size, p));
+      const failAt = failGenerate ? Math.max(1, Math.ceil(params.steps / 2)) : -1;
+      for (let k = 1; k <= params.steps; k++) {
+        await sleep(stepDelay);
+        if (lost) throw new Error(lost); // a lost device fails the run, as in the real engine
+        if (cancelRequested) throw abortError();
+        if (k === failAt) {
+          const msg = failGenerate!;
+          failGenerate = null;
+          throw new Error(msg);
+        }
+        const views = params.pictures.map((p, i) => {
+          const noise = p.seed * 131 + k;
+          return { x0: frameAt(size, targets[i], noise, k / params.steps), xt: frameAt(size, targets[i], noise, k / params.steps / 2), eps: frameAt(size, targets[i], noise, 0) };
+        });
+        const elapsed = (performance.now() - t0) / 1000;
+        // Awaited like the real worker: through comlink the callback is a round trip, and awaiting
+        // it keeps step updates ahead of the result (and gives backpressure).
+        await onStep?.({ step: k, total: params.steps, views, stepsPerSecond: elapsed > 0 ? k / elapsed : 0 });
+      }
+      return { images: targets.map((t) => frameAt(size, t, 0, 1)), params, modelId: model.id, elapsedMs: performance.now() - t0 };
+    } finally {
+      generating = false;
+      cancelRequested = false;
+    }
+  }
+
+  // The methods' types come from FakeEngine.
   const engine: FakeEngine = {
     calls,
     get disposed() {
@@ -148,8 +181,16 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
     failNextLoad(message = 'Download failed (simulated)') {
       failLoad = message;
     },
+    noticeNextLoad(message) {
+      loadNotice = message;
+    },
+    loseDevice(message = 'the GPU device was lost (simulated)') {
+      lost = message;
+      model = null;
+      for (const listener of lostListeners) listener(message);
+    },
 
-    async init(): Promise<AdapterSummary> {
+    async init() {
       calls.push({ method: 'init' });
       await sleep(1);
       if (options.initError) throw new Error(options.initError);
@@ -163,9 +204,10 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
       };
     },
 
-    async load(spec: ModelSpec, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+    async load(spec, onProgress, onNotice) {
       calls.push({ method: 'load', arg: spec });
       await sleep(1);
+      if (lost) throw new Error(lost);
       if (failLoad) {
         const msg = failLoad;
         failLoad = null;
@@ -182,6 +224,10 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
           cached: true,
         };
         return model;
+      }
+      if (loadNotice) {
+        onNotice?.(loadNotice);
+        loadNotice = null;
       }
       const key = modelIdentity(spec);
       const fromCache = cache.has(key);
@@ -223,83 +269,38 @@ export function createFakeEngine(options: FakeEngineOptions = {}): FakeEngine {
       return model;
     },
 
-    async generate(params: GenerateParams, onStep?: (s: StepUpdate) => void): Promise<GenerateResult> {
+    async generate(params, onStep) {
       calls.push({ method: 'generate', arg: params });
-      if (!model) throw new Error('No model loaded');
-      if (generating) throw new Error('A generation is already running');
-      generating = true;
-      cancelRequested = false;
-      const t0 = performance.now();
-      try {
-        const size = model.imageSize;
-        const target = targetImage(size, params);
-        const failAt = failGenerate ? Math.max(1, Math.ceil(params.steps / 2)) : -1;
-        for (let k = 1; k <= params.steps; k++) {
-          await sleep(stepDelay);
-          if (cancelRequested) throw abortError();
-          if (k === failAt) {
-            const msg = failGenerate!;
-            failGenerate = null;
-            throw new Error(msg);
-          }
-          const preview = frameAt(size, target, params.seed * 131 + k, k / params.steps);
-          const elapsed = (performance.now() - t0) / 1000;
-          // Awaited like the real worker should: through comlink the callback is a round trip, and
-          // awaiting it keeps step updates ahead of the result (and gives backpressure).
-          const views = { x0: preview, xt: frameAt(size, target, params.seed * 131 + k, k / params.steps / 2), eps: frameAt(size, target, params.seed * 131 + k, 0) };
-          await onStep?.({ step: k, total: params.steps, preview, views, stepsPerSecond: elapsed > 0 ? k / elapsed : 0 });
-        }
-        return {
-          image: frameAt(size, target, 0, 1),
-          params: { ...params },
-          modelId: model.id,
-          elapsedMs: performance.now() - t0,
-        };
-      } finally {
-        generating = false;
-        cancelRequested = false;
-      }
+      const { steps, sampler, ...picture } = params;
+      const batch = await run({ pictures: [picture], steps, sampler }, onStep && ((s) => {
+        const [views] = s.views;
+        return onStep({ step: s.step, total: s.total, preview: views.x0, views, stepsPerSecond: s.stepsPerSecond });
+      }));
+      return { image: batch.images[0], params: { ...params }, modelId: batch.modelId, elapsedMs: batch.elapsedMs };
     },
 
-    async generateBatch(params: BatchParams, onStep?: (s: BatchStepUpdate) => void): Promise<BatchResult> {
+    generateBatch(params, onStep) {
       calls.push({ method: 'generateBatch', arg: params });
-      if (!model) throw new Error('No model loaded');
-      if (generating) throw new Error('A generation is already running');
-      generating = true;
-      cancelRequested = false;
-      const t0 = performance.now();
-      try {
-        const size = model.imageSize;
-        const targets = params.pictures.map((p) => targetImage(size, { ...p, steps: params.steps, sampler: params.sampler }));
-        for (let k = 1; k <= params.steps; k++) {
-          await sleep(stepDelay);
-          if (cancelRequested) throw abortError();
-          const views = params.pictures.map((p, i) => {
-            const x0 = frameAt(size, targets[i], p.seed * 131 + k, k / params.steps);
-            return { x0, xt: frameAt(size, targets[i], p.seed * 131 + k, k / params.steps / 2), eps: frameAt(size, targets[i], p.seed * 131 + k, 0) };
-          });
-          const elapsed = (performance.now() - t0) / 1000;
-          await onStep?.({ step: k, total: params.steps, views, stepsPerSecond: elapsed > 0 ? k / elapsed : 0 });
-        }
-        return { images: targets.map((t) => frameAt(size, t, 0, 1)), params, modelId: model.id, elapsedMs: performance.now() - t0 };
-      } finally {
-        generating = false;
-        cancelRequested = false;
-      }
+      return run(params, onStep);
     },
 
-    cancel(): void {
+    cancel() {
       calls.push({ method: 'cancel' });
       if (generating) cancelRequested = true;
     },
 
-    async clearCache(): Promise<void> {
+    async clearCache() {
       calls.push({ method: 'clearCache' });
       cache.clear();
       if (model && model.id !== modelIdentity({ kind: 'builtin' })) model = { ...model, cached: false };
     },
 
-    dispose(): void {
+    onDeviceLost(listener) {
+      calls.push({ method: 'onDeviceLost' });
+      lostListeners.push(listener);
+    },
+
+    dispose() {
       calls.push({ method: 'dispose' });
       disposed++;
       if (generating) cancelRequested = true;

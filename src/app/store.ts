@@ -37,6 +37,8 @@ export interface StudioState {
   engine: EngineState;
   /** The model the engine has loaded (null before the first load); its `id` is its model identity. */
   model: ModelInfo | null;
+  /** What the weight loader told the user during the last model load (e.g. a damaged cached file fetched again). */
+  weightsNotices: string[];
   /** The GPU kernels being compiled for the next run (null: none). */
   kernels: KernelProgress | null;
   run: RunState;
@@ -74,6 +76,8 @@ export interface StudioState {
   engineStarting(): void;
   engineReady(adapter: AdapterSummary): void;
   engineUnavailable(message: string): void;
+  modelLoading(): void;
+  weightsNotice(message: string): void;
   modelLoaded(info: ModelInfo): void;
   modelForgotten(): void;
   setKernels(p: KernelProgress | null): void;
@@ -105,6 +109,7 @@ export function createStudioStore(storage: StateStorage = defaultStorage()): Stu
         localFiles: null,
         engine: { status: 'starting', error: null, adapter: null },
         model: null,
+        weightsNotices: [],
         kernels: null,
         run: INITIAL_RUN,
         gallery: [],
@@ -141,13 +146,15 @@ export function createStudioStore(storage: StateStorage = defaultStorage()): Stu
         engineStarting: () => set({ engine: { status: 'starting', error: null, adapter: null } }),
         engineReady: (adapter) => set({ engine: { status: 'ready', error: null, adapter } }),
         engineUnavailable: (message) => set({ engine: { status: 'unavailable', error: message, adapter: null } }),
+        modelLoading: () => set({ weightsNotices: [] }),
+        weightsNotice: (message) => set((s) => ({ weightsNotices: [...s.weightsNotices, message] })),
         modelLoaded: (info) => {
           set({ model: info });
           const { classId } = get().settings;
           const moved = classForLoadedModel(info, classId, DEFAULT_SETTINGS.classId);
           if (moved !== classId) setSettings({ classId: moved });
         },
-        modelForgotten: () => set({ model: null, kernels: null }),
+        modelForgotten: () => set({ model: null, weightsNotices: [], kernels: null }),
         setKernels: (kernels) => set({ kernels }),
         modelCacheCleared: () => set((s) => ({ model: s.model ? { ...s.model, cached: false } : null })),
         runEvent,

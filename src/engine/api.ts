@@ -123,11 +123,20 @@ export interface BatchResult {
 export interface EngineApi {
   /** Opens the GPU device; throws an Error whose message says why WebGPU is unavailable. */
   init(): Promise<AdapterSummary>;
-  load(spec: ModelSpec, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
+  /**
+   * `onNotice` hears what the user should be told that is no error: a damaged cached file deleted
+   * and downloaded again, a download that cannot be verified.
+   */
+  load(spec: ModelSpec, onProgress?: (p: LoadProgress) => void, onNotice?: (message: string) => void): Promise<ModelInfo>;
   generate(params: GenerateParams, onStep?: (s: StepUpdate) => void): Promise<GenerateResult>;
   /** Several pictures in one sampling run; each equals its single `generate` within ±1 per channel. */
   generateBatch(params: BatchParams, onStep?: (s: BatchStepUpdate) => void): Promise<BatchResult>;
   /** Stops the generation in progress (its promise rejects with an AbortError-named Error). */
   cancel(): void;
   clearCache(): Promise<void>;
+  /**
+   * Calls `listener` with the reason as soon as the GPU device is lost (a driver reset, a destroyed
+   * device), between runs too, for every device the engine opens. The loaded model is gone with it.
+   */
+  onDeviceLost(listener: (message: string) => void): void;
 }

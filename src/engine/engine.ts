@@ -7,6 +7,7 @@
  */
 import { transfer } from 'comlink';
 import type { AttentionVariant } from '../gpu/attention-tiles.ts';
+import { GpuError } from '../gpu/device.ts';
 import type { HostTensorF32 } from '../gpu/host-tensor.ts';
 import { type MatmulTile, tileName } from '../gpu/matmul-tiles.ts';
 import { type DitConfig, parseDitConfig } from '../model/config.ts';
@@ -63,6 +64,11 @@ function viewBuffers(views: StepViews[]): ArrayBuffer[] {
   return views.flatMap((v) => [v.x0.rgba.buffer, v.xt.rgba.buffer, v.eps.rgba.buffer]) as ArrayBuffer[];
 }
 
+/** Calls a host's callback without waiting: through comlink it answers with a promise, which fails once the page is gone. */
+function tell(callback: (message: string) => void, message: string): void {
+  void Promise.resolve(callback(message)).catch(() => undefined);
+}
+
 function abortError(): Error {
   const e = new Error('cancelled');
   e.name = 'AbortError';
@@ -70,12 +76,17 @@ function abortError(): Error {
 }
 
 export class Engine implements EngineApi, KernelPrepApi {
-  private ctx: GpuContext | null = null;
+  /** The GPU device and what lives on it, opened on first use and again after a loss. */
+  private ctx: Promise<GpuContext> | null = null;
   /** The model `load` chose, which `generate` runs. */
   private model: LoadedModel | null = null;
   /** Models loaded by URL for the reference entry points, by id. */
   private readonly dits = new Map<string, DitRunner>();
   private readonly vaes = new Map<string, VaeRunner>();
+  private nextId = 0;
+  /** Why the models were dropped, when a lost device took them (until the next load). */
+  private lostReason: string | null = null;
+  private readonly lostListeners = new Set<(message: string) => void>();
   private abort: AbortController | null = null;
   private store: Promise<WeightsStore | null> | null = null;
 
@@ -89,10 +100,40 @@ export class Engine implements EngineApi, KernelPrepApi {
     vae: (id: string): VaeRunner => this.vae(id),
   };
 
-  private async context(): Promise<GpuContext> {
-    if (this.ctx?.gpu.lostReason) this.ctx = null; // a lost device: start over with a new one
-    this.ctx ??= await createGpuContext();
+  /** The GPU context; a new device once the last one was lost (one opening at a time). */
+  private context(): Promise<GpuContext> {
+    if (!this.ctx) {
+      const opening = createGpuContext();
+      this.ctx = opening;
+      opening.then(
+        (ctx) => void ctx.gpu.device.lost.then(() => this.deviceLost(opening, ctx.gpu.lostReason ?? 'the GPU device was lost')),
+        () => { if (this.ctx === opening) this.ctx = null; }, // init may try again
+      );
+    }
     return this.ctx;
+  }
+
+  /**
+   * Every buffer of a lost device is dead: forget the device and the models on it at once, so no
+   * later call runs them (a later load opens a new device and loads again), and tell the host.
+   */
+  private deviceLost(lost: Promise<GpuContext>, reason: string): void {
+    if (this.ctx !== lost) return;
+    this.ctx = null;
+    this.model = null;
+    this.dits.clear();
+    this.vaes.clear();
+    this.lostReason = reason;
+    for (const listener of this.lostListeners) tell(listener, reason);
+  }
+
+  onDeviceLost(listener: (message: string) => void): void {
+    this.lostListeners.add(listener);
+  }
+
+  /** The error for a model that is not (or no longer) loaded: the device's loss when that dropped it. */
+  private notLoaded(what: string): Error {
+    return this.lostReason ? new GpuError('lost', `${this.lostReason} (load the model again)`) : new Error(what);
   }
 
   /** The browser cache for downloads: OPFS, else IndexedDB, else none (downloads are streamed). */
@@ -114,7 +155,7 @@ export class Engine implements EngineApi, KernelPrepApi {
     return adapterSummary((await this.context()).gpu);
   }
 
-  async load(spec: ModelSpec, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+  async load(spec: ModelSpec, onProgress?: (p: LoadProgress) => void, onNotice?: (message: string) => void): Promise<ModelInfo> {
     const id = modelIdentity(spec);
     if (this.model?.info.id === id) return this.model.info;
     const ctx = await this.context();
@@ -125,7 +166,8 @@ export class Engine implements EngineApi, KernelPrepApi {
       const cached = spec.kind === 'hub' || (spec.kind === 'urls' && spec.cache !== false);
       const store = cached ? await this.cache() : null;
       const progress = onProgress ? async (p: LoadProgress) => { await onProgress({ ...p, etaSeconds: Number.isFinite(p.etaSeconds) ? p.etaSeconds : 0 }); } : undefined;
-      const files = await resolveModelFiles(spec, { builtinBase: this.builtinBase, store, onProgress: progress, signal: abort.signal });
+      const notice = onNotice && ((m: string) => tell(onNotice, m));
+      const files = await resolveModelFiles(spec, { builtinBase: this.builtinBase, store, onProgress: progress, onNotice: notice, signal: abort.signal });
       const f16 = spec.kind !== 'builtin' && spec.dtype === 'f16';
       this.model = null;
       ctx.alloc.freeAll(); // one model at a time: free the previous one's GPU memory first
@@ -146,6 +188,7 @@ export class Engine implements EngineApi, KernelPrepApi {
         cacheWarning: files.cacheWarning,
       };
       this.model = { info, dit, vae };
+      this.lostReason = null;
       return info;
     } catch (e) {
       if (abort.signal.aborted) throw abortError();
@@ -177,7 +220,7 @@ export class Engine implements EngineApi, KernelPrepApi {
 
   private async run(params: BatchParams, onStep: ((s: BatchStepUpdate) => Promise<void>) | undefined, noise?: NoiseSpec): Promise<BatchResult> {
     const model = this.model;
-    if (!model) throw new Error('no model is loaded');
+    if (!model) throw this.notLoaded('no model is loaded');
     const ctx = await this.context();
     this.abort?.abort();
     const abort = new AbortController();
@@ -213,7 +256,7 @@ export class Engine implements EngineApi, KernelPrepApi {
    */
   async prepare(params: GenerateParams, onProgress?: (p: KernelProgress) => void): Promise<PreparedKernels> {
     const model = this.model;
-    if (!model) throw new Error('no model is loaded');
+    if (!model) throw this.notLoaded('no model is loaded');
     const { steps, sampler, ...picture } = params;
     return this.prepareRun(await this.context(), model, { pictures: [picture], steps, sampler }, onProgress);
   }
@@ -238,7 +281,7 @@ export class Engine implements EngineApi, KernelPrepApi {
   async loadDit(weightsUrl: string, config: DitConfig, opts: DitLoadOptions = {}): Promise<string> {
     const ctx = await this.context();
     const runner = await loadDit(ctx, await urlSource(weightsUrl), parseDitConfig(config), opts);
-    const id = `dit-${this.dits.size}`;
+    const id = `dit-${this.nextId++}`;
     this.dits.set(id, runner);
     return id;
   }
@@ -247,7 +290,7 @@ export class Engine implements EngineApi, KernelPrepApi {
   async loadVae(weightsUrl: string, config: unknown): Promise<string> {
     const ctx = await this.context();
     const runner = await loadVae(ctx, await urlSource(weightsUrl), config);
-    const id = `vae-${this.vaes.size}`;
+    const id = `vae-${this.nextId++}`;
     this.vaes.set(id, runner);
     return id;
   }
@@ -311,13 +354,13 @@ export class Engine implements EngineApi, KernelPrepApi {
 
   private dit(id: string): DitRunner {
     const runner = this.dits.get(id);
-    if (!runner) throw new Error(`no model "${id}" is loaded`);
+    if (!runner) throw this.notLoaded(`no model "${id}" is loaded`);
     return runner;
   }
 
   private vae(id: string): VaeRunner {
     const runner = this.vaes.get(id);
-    if (!runner) throw new Error(`no VAE "${id}" is loaded`);
+    if (!runner) throw this.notLoaded(`no VAE "${id}" is loaded`);
     return runner;
   }
 }

@@ -33,6 +33,8 @@ export interface SourceOptions {
   builtinBase: string;
   store: WeightsStore | null;
   onProgress?: (p: LoadProgress) => void;
+  /** What the user should be told that is no error (a damaged cached file fetched again). */
+  onNotice?: (message: string) => void;
   signal?: AbortSignal;
 }
 
@@ -95,7 +97,7 @@ export async function resolveModelFiles(spec: ModelSpec, o: SourceOptions): Prom
     }
     case 'hub': {
       const { transformer, config, vae, vaeConfig } = await resolveHubModel({
-        signal: o.signal, store: o.store ?? undefined, onProgress: o.onProgress, hub: spec.hubUrl, repo: spec.repo, revision: spec.revision,
+        signal: o.signal, store: o.store ?? undefined, onProgress: o.onProgress, onNotice: o.onNotice, hub: spec.hubUrl, repo: spec.repo, revision: spec.revision,
       });
       const warning = transformer.cacheError ?? vae.cacheError;
       return {
@@ -109,7 +111,7 @@ export async function resolveModelFiles(spec: ModelSpec, o: SourceOptions): Prom
       };
     }
     case 'urls': {
-      const http = { signal: o.signal, store: o.store ?? undefined, onProgress: o.onProgress };
+      const http = { signal: o.signal, store: o.store ?? undefined, onProgress: o.onProgress, onNotice: o.onNotice };
       if (!spec.transformerConfigUrl) throw new Error('a transformer config URL is needed with a transformer URL');
       const transformer = await loadUrlFile(spec.transformerUrl, http);
       const vae = spec.vaeUrl ? await loadUrlFile(spec.vaeUrl, http) : undefined;

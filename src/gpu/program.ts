@@ -16,6 +16,14 @@ type Step =
 
 const UNIFORM_ALIGN = 256;
 
+/** One dispatch as a profile sees it (see `Program.profile`). */
+export interface ProfiledDispatch {
+  label: string;
+  workgroups: [number, number, number];
+  /** Estimated FLOPs (the `work` the wrapper recorded). */
+  work: number;
+}
+
 export interface ProgramOptions {
   /**
    * Estimated FLOPs one submission of `submitInPieces` may carry (default: no bound, one piece).
@@ -48,6 +56,13 @@ export function piecesByWork(work: readonly number[], max: number): [number, num
 }
 
 export class Program {
+  /**
+   * Profiling only (the benchmarks' `--profile`): while set, every dispatch is encoded in a compute
+   * pass of its own, so a pass's timestamps time that dispatch alone, and is listed here in order.
+   * Null (the default): consecutive dispatches share a pass.
+   */
+  static profile: ProfiledDispatch[] | null = null;
+
   private readonly steps: Step[] = [];
   private readonly uniformData: ArrayBuffer[] = [];
   private readonly pendingBinds: { step: Step & { kind: 'dispatch' }; pipeline: GPUComputePipeline; buffers: GPUBuffer[]; slot: number }[] = [];
@@ -124,12 +139,18 @@ export class Program {
   encode(encoder: GPUCommandEncoder, from = 0, to = this.steps.length): void {
     if (!this.uniforms) throw new Error('Program.encode before finish()');
     let pass: GPUComputePassEncoder | null = null;
+    const profile = Program.profile;
     for (const s of this.steps.slice(from, to)) {
       if (s.kind === 'dispatch') {
         pass ??= encoder.beginComputePass();
         pass.setPipeline(s.pipeline);
         pass.setBindGroup(0, s.bindGroup);
         pass.dispatchWorkgroups(...s.workgroups);
+        if (profile) {
+          profile.push({ label: s.label, workgroups: s.workgroups, work: s.work });
+          pass.end();
+          pass = null;
+        }
       } else {
         pass?.end();
         pass = null;

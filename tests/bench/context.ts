@@ -21,6 +21,8 @@ export interface BenchOptions {
   /** Only entries whose name contains one of these. */
   only: string[];
   verbose: boolean;
+  /** Also profile the DiT forwards by kernel (one pass per dispatch, timestamp queries). */
+  profile: boolean;
   /** ORT wasm threads (0: onnxruntime-web's default). */
   ortThreads: number;
 }

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_SETTINGS } from '../../src/app/state/settings.ts';
 import { NO_PEER } from '../../src/engine/bench/report.ts';
 import { round, summarize } from '../../src/engine/bench/stats.ts';
 import { type DitConfig, parseDitConfig, presetConfig } from '../../src/model/config.ts';
@@ -50,8 +51,45 @@ async function entry(ctx: BenchContext, name: string, what: string, config: DitC
   };
 }
 
+/**
+ * Time to a finished picture on the built-in model with the app's default settings (class, guidance,
+ * steps, sampler), as a first-time visitor gets it: in a fresh Chromium, from "load the model" to
+ * the final image (load, autotune, compiles, every step), then a second picture (nothing left to
+ * tune or compile).
+ */
+async function builtinPictureEntry(ctx: BenchContext): Promise<Entry> {
+  const params = { classId: DEFAULT_SETTINGS.classId, cfgScale: DEFAULT_SETTINGS.cfgScale, steps: DEFAULT_SETTINGS.steps, sampler: DEFAULT_SETTINGS.sampler, seed: DEFAULT_SETTINGS.seed };
+  const first: number[] = [];
+  const again: number[] = [];
+  for (let r = 0; r < ctx.opts.runs; r++) {
+    const host = await startTestHost({ verbose: ctx.opts.verbose });
+    try {
+      const t0 = performance.now();
+      await host.api.engine.load({ kind: 'builtin' });
+      await host.api.engine.generate(params);
+      first.push(performance.now() - t0);
+      const t1 = performance.now();
+      await host.api.engine.generate({ ...params, seed: params.seed + 1 });
+      again.push(performance.now() - t1);
+    } finally {
+      await host.close();
+    }
+    ctx.log(`  first picture ${round(first[r])} ms (from load), next ${round(again[r])} ms`);
+  }
+  return {
+    name: 'picture-builtin',
+    measures: `the built-in model with the app's defaults (class ${params.classId}, guidance ${params.cfgScale}, ${params.sampler} ${params.steps} steps): in a fresh Chromium, from loading the model to the finished picture (ours_ms: load, autotune, pipeline compiles, every step), and the next picture (again_ms)`,
+    ours_ms: round(summarize(first).medianMs), again_ms: round(summarize(again).medianMs), runs: ctx.opts.runs, ...NO_PEER,
+    peer_skipped: 'no peer measure',
+  };
+}
+
 export async function firstStepEntries(ctx: BenchContext): Promise<Entry[]> {
   const out: Entry[] = [];
+  if (wanted(ctx, 'picture-builtin')) {
+    ctx.log('picture-builtin');
+    out.push(await builtinPictureEntry(ctx));
+  }
   if (wanted(ctx, 'first-step-builtin')) {
     ctx.log('first-step-builtin');
     const config = parseDitConfig(JSON.parse(readFileSync(join(ROOT, 'public/models/builtin/config.json'), 'utf8')));

@@ -9,6 +9,7 @@ import { randn } from '../support/random.ts';
 import { type BenchContext, cachePath, cacheUrl, type Entry, wanted } from './context.ts';
 import { comparePeer } from './peer/compare.ts';
 import { summarize } from '../../src/engine/bench/stats.ts';
+import { kernelShares, kernelSharesTable } from '../../src/engine/bench/profile.ts';
 
 interface Loaded {
   id: string;
@@ -37,6 +38,14 @@ async function forwardEntryOf(ctx: BenchContext, name: string, m: Loaded, N: num
   const r = await ctx.host.api.bench.benchDitForward(m.id, xs, t, y, { warmup: ctx.opts.warmup, runs: ctx.opts.runs });
   const entry = forwardEntry(name, c, N, r);
   ctx.log(`  ours: ${entry.ours_ms} ms (${entry.gflops} GFLOP/s, GPU-only ${entry.gpu_gflops} GFLOP/s, ${r.calls.dispatches} dispatches, ${r.calls.submits} submits)`);
+  if (ctx.opts.profile) {
+    const dispatches = await ctx.host.api.bench.profileDitForward(m.id, xs, t, y);
+    if (dispatches) {
+      entry.profile = kernelShares(dispatches);
+      entry.profile_ms = dispatches.reduce((a, d) => a + d.ms, 0);
+      ctx.log(`  profile (one pass per dispatch, ${Number(entry.profile_ms).toFixed(0)} ms in all):\n${kernelSharesTable(entry.profile as ReturnType<typeof kernelShares>)}`);
+    } else ctx.log('  profile: no timestamp queries on this adapter');
+  }
   if (withPeer) {
     Object.assign(entry, await comparePeer(ctx, name, { name, kind: 'dit', spec: { ...c, batch: N }, weights: m.weightsPath }, {
       x: { type: 'float32', shape: xs.shape, data: x },

@@ -17,17 +17,18 @@ import { kernelEntries } from './kernels.ts';
 import { ORT_DIST, Peer, writePeerPage } from './peer/peer.ts';
 import { vaeEntries } from './vae.ts';
 
-const USAGE = `usage: npm run bench -- [--quick | --full] [--json FILE] [--runs N] [--warmup N] [--only NAME,...] [--no-peer] [--ort-threads N] [--verbose]
+const USAGE = `usage: npm run bench -- [--quick | --full] [--json FILE] [--runs N] [--warmup N] [--only NAME,...] [--no-peer] [--ort-threads N] [--profile] [--verbose]
   --quick        a seconds-long subset (smoke test; no thresholds)
   --full         adds the slow entries (DiT-XL/2 forward, SD-VAE decodes at 256 and 512 px)
   --json FILE    writes the results as JSON
   --runs N       timed runs per measurement (default 3); medians are reported
   --only A,B     only entries whose name contains A or B
   --no-peer      skip onnxruntime-web
-  --ort-threads  wasm threads for onnxruntime-web (default: its own default)`;
+  --ort-threads  wasm threads for onnxruntime-web (default: its own default)
+  --profile      also time each dispatch of the DiT forwards alone and sum by kernel (JSON: profile)`;
 
 export function parseBenchArgs(argv: string[]): BenchOptions & { json: string | null } {
-  const o = { quick: false, full: false, runs: 0, warmup: 1, noPeer: false, only: [] as string[], verbose: false, ortThreads: 0, json: null as string | null };
+  const o = { quick: false, full: false, runs: 0, warmup: 1, noPeer: false, only: [] as string[], verbose: false, profile: false, ortThreads: 0, json: null as string | null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -49,6 +50,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions & { json: string | 
     else if (a === '--no-peer') o.noPeer = true;
     else if (a === '--ort-threads') o.ortThreads = int(1);
     else if (a === '--verbose') o.verbose = true;
+    else if (a === '--profile') o.profile = true;
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown option ${a}\n${USAGE}`);
   }

@@ -10,10 +10,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type BenchReport, parseBenchReport } from '../../src/engine/bench/report.ts';
-import { ARTIFACTS, launchBrowser, openStudio, shot, waitForEngine, type Studio } from './studio.ts';
+import { ARTIFACTS, shot, studioForFile, waitForEngine } from './studio.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const QUICK_ENTRIES = ['dit-tiny-forward-b2', 'dit-tiny-cfg-step', 'layernorm-modulate-s2-b2'];
@@ -30,21 +29,11 @@ function commandLineReport(): Promise<BenchReport> {
   });
 }
 
-let browser: Browser;
-let studio: Studio;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  studio = await openStudio(browser, '/');
-});
-afterAll(async () => {
-  await studio?.close().catch(() => undefined);
-  await browser?.close();
-});
+const shared = studioForFile('/');
 
 describe('the benchmark page', () => {
   it('is linked from the studio, runs the quick entries, shows the table and offers the command line\'s JSON', async () => {
-    const { page, errors } = studio;
+    const { page, errors } = shared.studio;
     await waitForEngine(page);
     await page.getByTestId('bench-link').click();
     await page.waitForURL(/\/bench\.html$/);

@@ -4,13 +4,11 @@
  * watch every step, scrub back, download the PNG (its text chunks and pixels), the gallery; then
  * cancel a long run and generate again.
  *
- * The tests run in order on one tab, as one visit: a fresh tab costs a new worker whose GPU
- * pipelines compile again (seconds on SwiftShader).
+ * The tests run in order on one tab, as one visit (`studioForFile`).
  */
 import { readFileSync, copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeRgbaPng, readPngText } from '../../src/app/png.ts';
 import { builtinReference, maxAbsDiff, rgbOf } from './reference.ts';
 import {
@@ -18,31 +16,19 @@ import {
   canvasPixels,
   finalImageSize,
   galleryCount,
-  launchBrowser,
-  openStudio,
   pixelHash,
   recordRun,
   samePixels,
   savedSettings,
   shot,
+  studioForFile,
   text,
   waitForEngine,
   waitForFinalImage,
   waitForGallery,
-  type Studio,
 } from './studio.ts';
 
-let browser: Browser;
-let studio: Studio;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  studio = await openStudio(browser, '/');
-});
-afterAll(async () => {
-  await studio?.close().catch(() => undefined);
-  await browser?.close();
-});
+const shared = studioForFile('/');
 
 /** "k / N" → k. */
 function stepOf(counter: string, total: number): number {
@@ -53,7 +39,7 @@ function stepOf(counter: string, total: number): number {
 
 describe('built-in model', () => {
   it('banana, DDIM 8 steps: live steps, a 32×32 image, scrubber, PNG download with its settings, gallery', async () => {
-    const { page, errors } = studio;
+    const { page, errors } = shared.studio;
     await waitForEngine(page);
     await shot(page, '01-builtin-ready');
     expect(await galleryCount(page)).toBe(0);
@@ -148,7 +134,7 @@ describe('built-in model', () => {
   });
 
   it('Cancel stops a 60-step run; the UI is usable again and a short run works', async () => {
-    const { page, errors } = studio;
+    const { page, errors } = shared.studio;
     await waitForEngine(page);
     const gallery = await galleryCount(page);
     await page.getByTestId('steps').fill('60');

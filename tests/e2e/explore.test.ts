@@ -6,29 +6,28 @@
  * opened in a fresh browser context, makes the same picture bit for bit (and is the link in the
  * downloaded PNG). Few steps, to stay quick on SwiftShader.
  *
- * The tests run in order on one tab, as one visit (a fresh tab compiles its GPU pipelines again).
+ * The tests run in order on one tab, as one visit (`studioForFile`).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { decodeRgbaPng, readPngText } from '../../src/app/png.ts';
 import { maxAbsDiff } from './reference.ts';
 import {
   ARTIFACTS,
   canvasPixels,
-  launchBrowser,
   openStudio,
   pickClass,
   pixelHash,
   samePixels,
   savedSettings,
   shot,
+  studioForFile,
   text,
   waitForEngine,
   waitForFinalImage,
   type Pixels,
-  type Studio,
 } from './studio.ts';
 
 /** DPM-Solver++ makes a fair picture in few steps (DDIM's are still blurry at 6). */
@@ -41,19 +40,9 @@ const SAMPLER = 'dpm++';
 const LION = 291;
 const TIGER = 292;
 
-let browser: Browser;
-let studio: Studio;
+const shared = studioForFile('/');
 /** The sweep's lion at guidance 4 (seed 3), for the blend strip's w = 0. */
 let lionAt4: Pixels | null = null;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  studio = await openStudio(browser, '/');
-});
-afterAll(async () => {
-  await studio?.close().catch(() => undefined);
-  await browser?.close();
-});
 
 /** The stage panel alone (the picture, its cells, the view switch, Share): the README's screenshots. */
 async function stageShot(page: Page, name: string): Promise<void> {
@@ -117,7 +106,7 @@ async function cellPixels(page: Page, i: number): Promise<Pixels> {
 
 describe('explore the built-in model', () => {
   it('guidance sweep: 1, 2, 4, 8 in one run, side by side, each cell animating; the slider then shows the nearest scale at once', async () => {
-    const { page, errors } = studio;
+    const { page, errors } = shared.studio;
     await waitForEngine(page);
     await pickClass(page, 'lion', LION);
     await page.getByTestId('steps').fill(String(STEPS));
@@ -169,7 +158,7 @@ describe('explore the built-in model', () => {
   }, TIMEOUT);
 
   it('seed grid: nine seeds in one run; clicking a cell makes it the current picture and sets the seed', async () => {
-    const { page, errors } = studio;
+    const { page, errors } = shared.studio;
     await dragGuidance(page, 4); // the setting only: no picture at 4 is made
     await page.getByTestId('seed').fill('10');
     await page.getByTestId('mode-grid').check();
@@ -195,7 +184,7 @@ describe('explore the built-in model', () => {
   }, TIMEOUT);
 
   it('blend strip: lion → tiger in five weights, one run, the same noise; w = 0 is the lion of the sweep', async () => {
-    const { page, errors } = studio;
+    const { page, errors } = shared.studio;
     // Seed 3 and guidance 4: the sweep's lion is the strip's w = 0.
     await page.getByTestId('seed').fill('3');
     await page.getByTestId('blend-class-search').fill('tiger');
@@ -223,7 +212,7 @@ describe('explore the built-in model', () => {
   }, TIMEOUT);
 
   it('the x̂₀ / x_t / ε switch: each view at every step, for the large picture and the cells', async () => {
-    const { page, errors } = studio;
+    const { page, errors } = shared.studio;
     const scrubber = page.getByTestId('step-scrubber');
     await scrubber.fill('2');
     await page.getByTestId('step-preview').waitFor({ state: 'visible' });
@@ -252,7 +241,7 @@ describe('explore the built-in model', () => {
   }, TIMEOUT);
 
   it('Share: the link (also in the PNG) opened in a fresh browser context makes the same picture, bit for bit', async () => {
-    const { page, errors } = studio;
+    const { page, errors } = shared.studio;
     await page.getByTestId('mode-single').check();
     await page.getByTestId('blend-class-search').fill('tiger');
     await page.locator(`[data-testid="blend-class-option"][data-class-id="${TIGER}"]`).click();
@@ -278,7 +267,7 @@ describe('explore the built-in model', () => {
     expect(Array.from((await decodeRgbaPng(png)).rgba)).toEqual(original.data);
 
     // A fresh context (its own storage: none of the settings above) opens the link and generates.
-    const other = await openStudio(browser, `${url.pathname}${url.search}`);
+    const other = await openStudio(shared.browser, `${url.pathname}${url.search}`);
     try {
       await waitForEngine(other.page);
       expect(await other.page.getByTestId('seed').inputValue()).toBe('4242');

@@ -3,6 +3,8 @@
  *
  * - GPU device lost mid-run: the worker's test hook destroys the device during a generation; the
  *   app says so, and the next Generate makes a fresh engine (a new worker) and an image.
+ * - GPU device lost while idle: the app says so at once, without a click, and starts a fresh
+ *   engine; Generate then makes an image on it.
  * - Soak: 100 one-step generations in a row on the built-in model on that recovered engine; the
  *   engine's GPU bytes and the JS heaps of the page and the worker (after a full GC) stay flat.
  * - Storage quota too small for a Hub model (DevTools' Storage.overrideQuotaForOrigin): loading
@@ -13,7 +15,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TINY_REPO, tinyHubRepos } from '../support/hub-fixtures.ts';
 import { startHubServer, type HubServer } from '../support/hub-server.ts';
@@ -25,27 +27,20 @@ import {
   canvasPixels,
   finalImageSize,
   galleryCount,
-  launchBrowser,
   openStudio,
   pickClass,
   shot,
+  studioForFile,
   waitForEngine,
   waitForFinalImage,
   waitForGallery,
   type Studio,
 } from './studio.ts';
 
-let browser: Browser;
-let studio: Studio;
+const shared = studioForFile('/');
 const figures: Record<string, unknown> = {};
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-  studio = await openStudio(browser, '/');
-});
-afterAll(async () => {
-  await studio?.close().catch(() => undefined);
-  await browser?.close();
+afterAll(() => {
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(join(ARTIFACTS, 'reliability.json'), `${JSON.stringify(figures, null, 2)}\n`);
 });
@@ -74,9 +69,26 @@ async function generateOnce(page: Studio['page']): Promise<void> {
 
 const MiB = 1024 * 1024;
 
+/**
+ * After a device loss: a 2-step Generate makes the built-in model's 32×32 image with no error, on
+ * one engine worker that replaced `lostWorker` (a new device).
+ */
+async function generatesOnNewWorker(page: Studio['page'], lostWorker: Worker | undefined): Promise<void> {
+  await page.getByTestId('steps').fill('2');
+  await page.getByTestId('generate').click();
+  await waitForFinalImage(page, 2, 120_000);
+  expect(await finalImageSize(page)).toEqual([32, 32]);
+  expect(await page.getByTestId('error').count()).toBe(0);
+  expect(page.workers()).toHaveLength(1);
+  expect(page.workers()[0] === lostWorker, 'the engine worker was not replaced').toBe(false);
+}
+
+/** Errors other than the lost device's own complaints (Chromium reports the destroyed device's aborted work). */
+const notAboutTheLostDevice = (errors: string[]) => errors.filter((e) => !/destroyed|device (was )?lost/i.test(e));
+
 describe('GPU device lost mid-run', () => {
   it('says so, and the next Generate starts a fresh engine and makes an image', async () => {
-    const { page, errors } = studio;
+    const { page, errors } = shared.studio;
     await waitForEngine(page);
     await page.getByTestId('steps').fill('40');
     await page.getByTestId('generate').click();
@@ -94,24 +106,42 @@ describe('GPU device lost mid-run', () => {
     expect(await page.getByTestId('generate').isEnabled()).toBe(true);
     expect(await page.getByTestId('steps').inputValue()).toBe('40'); // settings kept
 
-    await page.getByTestId('steps').fill('2');
-    await page.getByTestId('generate').click();
-    await waitForFinalImage(page, 2, 120_000);
-    expect(await finalImageSize(page)).toEqual([32, 32]);
-    expect(await page.getByTestId('error').count()).toBe(0);
-    // A new engine worker, on a new device, replaced the one whose device was lost.
-    expect(page.workers()).toHaveLength(1);
-    expect(page.workers()[0] === lostWorker, 'the engine worker was not replaced').toBe(false);
+    await generatesOnNewWorker(page, lostWorker);
     await waitForGallery(page, 1);
     await shot(page, '21-after-device-lost');
-    // The lost device's own complaints (Chromium reports the destroyed device's aborted work).
-    expect(errors.filter((e) => !/destroyed|device (was )?lost/i.test(e))).toEqual([]);
+    expect(notAboutTheLostDevice(errors)).toEqual([]);
+  });
+});
+
+describe('GPU device lost while idle', () => {
+  it('says so at once, without a click, and starts a fresh engine; Generate then makes an image', async () => {
+    const { page, errors } = shared.studio;
+    await waitForEngine(page);
+    await page.locator('.model-status').getByText('bundled with the app').waitFor({ timeout: 60_000 });
+    const gallery = await galleryCount(page);
+    const [idleWorker] = page.workers();
+    await loseDevice(page);
+
+    // No click: the worker reports the loss as it happens.
+    const error = page.getByTestId('error');
+    await error.waitFor({ timeout: 30_000 });
+    expect((await error.textContent()) ?? '').toMatch(/GPU device was lost/i);
+    await shot(page, '21a-device-lost-idle');
+    // …and a new engine worker, on a new device, is started and loads the built-in model.
+    await expect.poll(() => page.workers().length === 1 && page.workers()[0] !== idleWorker, { timeout: 60_000 }).toBe(true);
+    await waitForEngine(page);
+    await page.locator('.model-status').getByText('bundled with the app').waitFor({ timeout: 60_000 });
+
+    await generatesOnNewWorker(page, idleWorker);
+    await waitForGallery(page, gallery + 1);
+    await shot(page, '21b-after-device-lost-idle');
+    expect(notAboutTheLostDevice(errors)).toEqual([]);
   });
 });
 
 describe('soak', () => {
   it('100 one-step generations: GPU bytes and JS heaps stay flat', async () => {
-    const { context, page } = studio;
+    const { context, page } = shared.studio;
     const probe = await MemoryProbe.attach(context, page);
     try {
       await page.getByTestId('steps').fill('1');
@@ -180,17 +210,11 @@ describe('storage quota too small for the model', () => {
 
     const origin = inject('appUrl');
     const path = `/?hub=${encodeURIComponent(hub.url)}&repo=${encodeURIComponent(TINY_REPO)}&revision=${encodeURIComponent('refs/pr/1')}`;
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+    quotaStudio = await openStudio(shared.browser, path, undefined, async (page) => {
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: quota });
     });
-    quotaStudio = { context, page, errors, close: () => context.close() };
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: quota });
-    await page.goto(`${origin}${path}`);
+    const { page, errors } = quotaStudio;
 
     await waitForEngine(page);
     await pickClass(page, 'tiger shark', 3);

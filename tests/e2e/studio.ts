@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { CHROMIUM_FLAGS, chromiumPath } from '../../src/host/browser-host.ts';
 
 export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/e2e/', import.meta.url));
@@ -29,9 +29,10 @@ export interface Studio {
 
 /**
  * A fresh browser context (its own storage: settings, gallery, model cache) on the app at
- * `path` (e.g. `/?hub=…`). `init` runs in the page before the app's scripts.
+ * `path` (e.g. `/?hub=…`). `init` runs in the page before the app's scripts; `beforeLoad` in Node
+ * before the page is opened (e.g. DevTools settings for its origin).
  */
-export async function openStudio(browser: Browser, path = '/', init?: () => void): Promise<Studio> {
+export async function openStudio(browser: Browser, path = '/', init?: () => void, beforeLoad?: (page: Page) => Promise<void>): Promise<Studio> {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -40,8 +41,39 @@ export async function openStudio(browser: Browser, path = '/', init?: () => void
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
   });
   if (init) await page.addInitScript(init);
+  await beforeLoad?.(page);
   await page.goto(`${inject('appUrl')}${path}`);
   return { context, page, errors, close: () => context.close() };
+}
+
+/**
+ * One browser, and one tab on the app at `path`, for the whole test file: opened before its first
+ * test and closed after its last, so its tests run in order as one visit (a fresh tab's engine
+ * worker compiles its GPU pipelines again, seconds on SwiftShader). Read them inside the tests.
+ */
+export function studioForFile(path = '/'): { readonly browser: Browser; readonly studio: Studio } {
+  let browser: Browser | undefined;
+  let studio: Studio | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    studio = await openStudio(browser, path);
+  });
+  afterAll(async () => {
+    await studio?.close().catch(() => undefined);
+    await browser?.close();
+  });
+  const opened = <T>(v: T | undefined): T => {
+    if (!v) throw new Error('the browser opens in beforeAll: read it inside a test');
+    return v;
+  };
+  return {
+    get browser() {
+      return opened(browser);
+    },
+    get studio() {
+      return opened(studio);
+    },
+  };
 }
 
 /**

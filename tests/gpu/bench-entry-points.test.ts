@@ -67,6 +67,16 @@ describe('bench entry points', () => {
     // 7 per block + 11 around them; the forward's submission and the readback's.
     expect(timed.calls).toMatchObject({ dispatches: 7 * 2 + 11, submits: 2 });
 
+    // The profile: every dispatch of one forward, timed in a pass of its own, in order.
+    const profile = (await h.api.bench.profileDitForward(id, xs, t, y))!;
+    expect(profile).toHaveLength(timed.calls.dispatches);
+    expect(profile.every((d) => d.label.endsWith('.wgsl') && d.ms >= 0 && d.workgroups.every((n) => n >= 1))).toBe(true);
+    expect(profile.filter((d) => d.label.startsWith('attention')).length).toBe(c.depth);
+    expect(profile.filter((d) => d.work > 0).length).toBeGreaterThanOrEqual(4 * c.depth);
+    // Profiling leaves the forward as it was: one pass for its dispatches again.
+    const again = await h.api.engine.ditForward(id, xs, t, y, {});
+    expect(again.out.data).toEqual(plain.out.data);
+
     const s = await h.api.bench.benchDitSample(id, {
       labels: Int32Array.of(3), respacing: '4', sampler: 'ddpm', cfgScale: 4, seed: 1,
     });

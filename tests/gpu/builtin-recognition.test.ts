@@ -35,7 +35,8 @@ async function sampleAll(cfg: number) {
 // Measured on the committed weights (10 369 steps, see MODEL_CARD.md): mean rank of the own emoji
 // 1.1 guided (scale 4) and 22.6 unguided, top-5 0.88 and 0.38 (chance: rank 67.5, top-5 0.037);
 // at 6 731 steps (Noto only) it was 7.3 and 21.1. The fuller measure of issue 13 (24 classes x 2
-// seeds, DDIM 50, held-out design) is tools/builtin/eval_builtin.py, in the model card.
+// seeds, DDIM 50, held-out design) is tools/builtin/eval_builtin.py, in the model card, and through
+// the engine tests/gpu/builtin-metrics.test.ts.
 // Guidance is judged by rank, i.e. by class identity against the other classes: its pictures
 // are more saturated than the renderings (the usual effect of guidance), so their raw pixel
 // distance to the own emoji grows (1061 vs 630) even as they move towards it relative to every

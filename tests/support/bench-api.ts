@@ -7,7 +7,7 @@ import type { BatchParams, Frame, StepViews } from '../../src/engine/api.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { VAE_WORK_PER_SUBMIT, type VaeDecodeOptions } from '../../src/engine/vae-runner.ts';
 import type { HostTensorF32 } from '../../src/gpu/host-tensor.ts';
-import { type ForwardTiming, type SampleStepRequest, type StepTiming, timeDitForward, timeSampleSteps } from '../../src/engine/bench/model-timing.ts';
+import { type DispatchTime, type ForwardTiming, profileDitForward, type SampleStepRequest, type StepTiming, timeDitForward, timeSampleSteps } from '../../src/engine/bench/model-timing.ts';
 import { countGpuCalls, type GpuCallCounts, timeRuns, type TimingOptions } from '../../src/engine/bench/timing.ts';
 import { type KernelResult, type KernelRun, runKernel } from './lab/lab.ts';
 
@@ -17,6 +17,11 @@ export class Bench {
   /** Times forwards in the worker (model-timing.ts: CPU to CPU, and the GPU's own time of each). */
   async benchDitForward(modelId: string, x: HostTensorF32, t: Float32Array, y: Int32Array, timing: TimingOptions): Promise<ForwardTiming> {
     return timeDitForward(await this.engine.local.context(), this.engine.local.dit(modelId), { x, t, y }, timing);
+  }
+
+  /** The GPU's time of each dispatch of one forward (model-timing.ts; null without timestamp queries). */
+  async profileDitForward(modelId: string, x: HostTensorF32, t: Float32Array, y: Int32Array): Promise<DispatchTime[] | null> {
+    return profileDitForward(await this.engine.local.context(), this.engine.local.dit(modelId), { x, t, y });
   }
 
   /** Times the GPU sampling loop step by step (model-timing.ts); step 0 is not timed. */

@@ -5,16 +5,21 @@
  */
 import { toInt32, type SafetensorsFile } from '../../src/weights/safetensors.ts';
 
-const POOL = 4;
+export const POOL = 4;
 
-/** HWC bytes (0..255) of a 32x32 image → pooled 8x8x3 floats. */
-export function pooled(hwc: ArrayLike<number>, size = 32): Float32Array {
+/** Sums of the POOLxPOOL pixel blocks of a size x size HWC image (bytes 0..255): exact integers. */
+export function blockSums(hwc: ArrayLike<number>, size = 32): Int32Array {
   const s = size / POOL;
-  const out = new Float32Array(s * s * 3);
+  const out = new Int32Array(s * s * 3);
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) for (let c = 0; c < 3; c++) {
-    out[(Math.floor(y / POOL) * s + Math.floor(x / POOL)) * 3 + c] += hwc[(y * size + x) * 3 + c] / (POOL * POOL);
+    out[(Math.floor(y / POOL) * s + Math.floor(x / POOL)) * 3 + c] += hwc[(y * size + x) * 3 + c];
   }
   return out;
+}
+
+/** HWC bytes (0..255) of a 32x32 image → pooled 8x8x3 floats (block means, 0..255). */
+export function pooled(hwc: ArrayLike<number>, size = 32): Float32Array {
+  return Float32Array.from(blockSums(hwc, size), (v) => v / (POOL * POOL));
 }
 
 /** An NCHW image in [-1, 1] (one sample) → HWC bytes, as the image would be saved. */

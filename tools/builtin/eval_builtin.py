@@ -70,6 +70,36 @@ def rank_stats(r):
             "ranks": r.tolist()}
 
 
+def picture_metrics(im, labels, n_seeds, refs, ref_labels, held_refs, held_labels, trained):
+    """Empty frames, recognition (trained designs and held out) and variety of uint8 (N, H, W, 3)
+    pictures of one guidance scale, class-major: n_seeds (2) consecutive pictures per class."""
+    p = pooled(im)
+    std = im.reshape(len(im), -1).astype(np.float64).std(1)
+    obj = ((255 - im.astype(np.int16)).max(-1) > 48).mean((1, 2))
+    pc = p.reshape(len(im) // n_seeds, n_seeds, -1)  # (class, seed, feature)
+    within = np.linalg.norm(pc[:, 0] - pc[:, 1], axis=-1).mean()
+    iu = np.triu_indices(len(pc), 1)
+    between = np.mean([np.linalg.norm(pc[:, k][:, None] - pc[:, k][None], axis=-1)[iu] for k in range(n_seeds)])
+    return {
+        "empty": {"min_std": float(std.min()), "n_std_lt_10": int((std < 10).sum()),
+                  "n_no_object": int((obj < 0.05).sum()), "n": len(im),
+                  "std": std.round(2).tolist(), "object_fraction": obj.round(4).tolist()},
+        "recognition": rank_stats(ranks(p, labels, refs, ref_labels, trained)),
+        "held_out": rank_stats(ranks(p, labels, held_refs, held_labels, trained)),
+        "variety": {"within": float(within), "between": float(between),
+                    "between_over_within": float(between / within), "within_over_between": float(within / between)},
+    }
+
+
+def reference_sets(d):
+    """From emoji32.npz: (sorted trained class ids, the N_CLASSES evaluated ones spread evenly over
+    them, pooled renderings of the trained designs, their labels, pooled held-out renderings, labels)."""
+    held = d["design"] == list(d["design_names"]).index(HELD_OUT)
+    trained = sorted(set(d["labels"][~held].tolist()))
+    classes = [trained[round(i * (len(trained) - 1) / (N_CLASSES - 1))] for i in range(N_CLASSES)]
+    return trained, classes, pooled(d["images"][~held]), d["labels"][~held], pooled(d["images"][held]), d["labels"][held]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--weights", default=os.path.join(MODEL_DIR, "dit-builtin.safetensors"))
@@ -82,11 +112,7 @@ def main():
     t0 = time.time()
 
     d = np.load(args.data)
-    held = d["design"] == list(d["design_names"]).index(HELD_OUT)
-    trained = sorted(set(d["labels"][~held].tolist()))
-    classes = [trained[round(i * (len(trained) - 1) / (N_CLASSES - 1))] for i in range(N_CLASSES)]
-    refs, ref_labels = pooled(d["images"][~held]), d["labels"][~held]
-    held_refs, held_labels = pooled(d["images"][held]), d["labels"][held]
+    trained, classes, refs, ref_labels, held_refs, held_labels = reference_sets(d)
     model, cfg = load_model(None if args.ckpt else args.weights, args.config, args.ckpt)
     labels = [c for c in classes for _ in SEEDS]
     seeds = [s for _ in classes for s in SEEDS]
@@ -100,23 +126,8 @@ def main():
         # chunks of 24 pictures (model batch <= 48): on one CPU thread a batch of 96 runs ~2x slower per picture
         im = imgs[s] = np.concatenate([ddim_sample(model, cfg, labels[k:k + 24], seeds[k:k + 24], s)
                                        for k in range(0, len(labels), 24)])
-        p = pooled(im)
-        std = im.reshape(len(im), -1).astype(np.float64).std(1)
-        obj = ((255 - im.astype(np.int16)).max(-1) > 48).mean((1, 2))
-        pc = p.reshape(len(classes), len(SEEDS), -1)  # (class, seed, feature)
-        within = np.linalg.norm(pc[:, 0] - pc[:, 1], axis=-1).mean()
-        iu = np.triu_indices(len(classes), 1)
-        between = np.mean([np.linalg.norm(pc[:, k][:, None] - pc[:, k][None], axis=-1)[iu] for k in range(len(SEEDS))])
-        res["guidance"][f"{s:g}"] = {
-            "sample_s": time.time() - ts,
-            "empty": {"min_std": float(std.min()), "n_std_lt_10": int((std < 10).sum()),
-                      "n_no_object": int((obj < 0.05).sum()), "n": len(im),
-                      "std": std.round(2).tolist(), "object_fraction": obj.round(4).tolist()},
-            "recognition": rank_stats(ranks(p, labels, refs, ref_labels, trained)),
-            "held_out": rank_stats(ranks(p, labels, held_refs, held_labels, trained)),
-            "variety": {"within": float(within), "between": float(between),
-                        "between_over_within": float(between / within), "within_over_between": float(within / between)},
-        }
+        res["guidance"][f"{s:g}"] = {"sample_s": time.time() - ts,
+                                     **picture_metrics(im, labels, len(SEEDS), refs, ref_labels, held_refs, held_labels, trained)}
     res["wall_s"] = time.time() - t0
 
     ch = res["chance"]

@@ -6,6 +6,10 @@
 # Steps: export (public/models/builtin/dit-builtin.safetensors, config.json, classes.json)
 #   -> loss.png -> samples.png -> eval_builtin.py on the exported weights, one line appended to
 #   tools/builtin/resume/metrics.jsonl (~2 min) -> MODEL_CARD.md (with the metrics table).
+# Then measure the exported weights through the engine (WebGPU in headless Chromium, 11-14 min on
+# SwiftShader; tests/gpu/builtin-metrics.test.ts fails until this is redone for new weights) and
+# render the card again with those figures:
+#   npm run builtin:metrics && /usr/bin/python3 tools/builtin/model_card.py --note "..."
 set -e
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3

@@ -4,7 +4,7 @@ little-endian header length, JSON header padded with spaces to a multiple of
 import json, struct
 import numpy as np
 
-_DT = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32, "U8": np.uint8}
+_DT = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32, "I16": np.int16, "U8": np.uint8}
 _NAME = {np.dtype(v): k for k, v in _DT.items()}
 
 

@@ -7,7 +7,8 @@ held out for evaluation (eval_builtin.py).
 Loss: IDDPM training_losses with LossType.MSE + LEARNED_RANGE (mse on eps + VLB
 term on the variance with the mean detached), uniform t in [0, 1000), the eps MSE weighted by
 min-SNR-gamma (--min-snr-gamma, 5 as in Hang et al. 2023; 0 turns it off).
-Optimiser: AdamW (weight_decay 0 as in DiT), constant lr after a short warmup;
+Optimiser: AdamW (weight_decay 0 as in DiT), constant lr after a short warmup, optionally a
+linear anneal to --lr-end between two global steps (--decay-from, --decay-to);
 EMA of the weights (the EMA is what export.py writes).
 
 Resumable: every --ckpt-every minutes (and on exit / SIGTERM / SIGINT) the
@@ -54,6 +55,16 @@ def save_ckpt(path, state):
     os.replace(tmp, path)
 
 
+def learning_rate(args, step):
+    """Warmup, then constant, then (with --decay-from/--decay-to) a linear anneal to --lr-end: a
+    function of the global step only, so a resumed run continues the same curve."""
+    lr = args.lr * min(1.0, (step + 1) / max(1, args.warmup))
+    if args.decay_to > args.decay_from > 0 and step >= args.decay_from:
+        f = min(1.0, (step - args.decay_from) / (args.decay_to - args.decay_from))
+        lr = args.lr + f * (args.lr_end - args.lr)
+    return lr
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=os.path.join(ROOT, "tools", "data", "emoji32.npz"))
@@ -66,6 +77,10 @@ def main():
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--warmup", type=int, default=200, help="linear lr warmup steps")
+    ap.add_argument("--decay-from", type=int, default=0,
+                    help="global step where a linear lr anneal starts (0: constant lr)")
+    ap.add_argument("--decay-to", type=int, default=0, help="global step where the anneal reaches --lr-end")
+    ap.add_argument("--lr-end", type=float, default=1e-4, help="lr at and after --decay-to")
     ap.add_argument("--ema", type=float, default=0.999)
     ap.add_argument("--minutes", type=float, default=90.0, help="wall-time budget of this invocation")
     ap.add_argument("--max-steps", type=int, default=0, help="stop at this global step (0: no limit)")
@@ -166,7 +181,7 @@ def main():
         idx = torch.randint(0, n, (args.batch,))
         x, y = images[idx], labels[idx]
         t = torch.randint(0, diffusion.num_timesteps, (args.batch,))
-        lr = args.lr * min(1.0, (step + 1) / max(1, args.warmup))
+        lr = learning_rate(args, step)
         for g in opt.param_groups:
             g["lr"] = lr * g["lr_mult"]
         terms = diffusion.training_losses(model, x, t, dict(y=y), min_snr_gamma=args.min_snr_gamma)

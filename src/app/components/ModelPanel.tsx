@@ -2,6 +2,7 @@ import { useEffect, useId, useState, type DragEvent } from 'react';
 import { useController, useStudio, useStudioShallow, useStudioStore } from '../context';
 import { formatBytes, formatDuration } from '../format';
 import { KernelStatus } from './KernelStatus';
+import { WeightsNotices } from './WeightsNotices';
 import { classifyFiles, filesFromDrop, filesFromInput, type PathedFile } from '../local-files';
 import { DEFAULT_HUB_URL, DIT_HUB_MODELS, ditRepoForSize, knownHubModel } from '../../model/hub-models';
 import { isBusy } from '../state/run';
@@ -231,6 +232,7 @@ export function ModelPanel() {
         ) : (
           <p>Not loaded yet.</p>
         )}
+        <WeightsNotices />
         <KernelStatus />
         <div className="button-row compact">
           {ref.kind !== 'builtin' && (

@@ -3,6 +3,7 @@
  * wall times from the CPU, the GPU's own time of the same runs (timestamp queries), GPU calls.
  */
 import type { HostTensorF32 } from '../../gpu/host-tensor.ts';
+import { Program, type ProfiledDispatch } from '../../gpu/program.ts';
 import type { DitWeights } from '../../model/dit.ts';
 import { SampleRunner } from '../../sampling/gpu-sampler.ts';
 import { initialNoise, stepNoiseProvider } from '../../sampling/noise-source.ts';
@@ -41,6 +42,32 @@ export async function timeDitForward(ctx: GpuContext, runner: DitRunner, inp: Fo
     timer?.destroy();
   }
   return { times, gpuTimes, out: out!, calls: counts };
+}
+
+/** One dispatch of a profiled forward and the GPU's time of it alone. */
+export interface DispatchTime extends ProfiledDispatch {
+  ms: number;
+}
+
+/**
+ * The GPU's time of each dispatch of one forward (after a warm-up forward): every dispatch in a
+ * compute pass of its own, timed by timestamp queries. Sums to slightly more than the forward's
+ * GPU-only time (a pass boundary per dispatch). Null without timestamp queries.
+ */
+export async function profileDitForward(ctx: GpuContext, runner: DitRunner, inp: ForwardInputs): Promise<DispatchTime[] | null> {
+  const timer = PassTimer.create(ctx.gpu);
+  if (!timer) return null;
+  const dispatches: ProfiledDispatch[] = [];
+  try {
+    await runner.forward(inp);
+    Program.profile = dispatches;
+    const { passMs } = await timer.time(() => runner.forward(inp));
+    if (!passMs || passMs.length !== dispatches.length) return null;
+    return dispatches.map((d, i) => ({ ...d, ms: passMs[i] }));
+  } finally {
+    Program.profile = null;
+    timer.destroy();
+  }
 }
 
 export interface SampleStepRequest {

@@ -87,9 +87,10 @@ export class PassTimer {
   /**
    * Runs `fn` with its compute passes timed. `gpuMs`: their total; `segments`: the total of the
    * passes between consecutive calls of `mark` (the first from the start, the last to the end).
-   * Both null when `fn` began more passes than one query set holds.
+   * `passMs`: each pass's time, in order. All null when `fn` began more passes than one query set
+   * holds.
    */
-  async time<T>(fn: (mark: () => void) => Promise<T>): Promise<{ result: T; gpuMs: number | null; segments: number[] | null }> {
+  async time<T>(fn: (mark: () => void) => Promise<T>): Promise<{ result: T; gpuMs: number | null; segments: number[] | null; passMs: number[] | null }> {
     const encoder = GPUCommandEncoder.prototype;
     const begin = encoder.beginComputePass;
     const { queries } = this;
@@ -106,11 +107,11 @@ export class PassTimer {
     } finally {
       encoder.beginComputePass = begin;
     }
-    if (2 * passes > QUERIES) return { result, gpuMs: null, segments: null };
+    if (2 * passes > QUERIES) return { result, gpuMs: null, segments: null, passMs: null };
     const ms = passes ? await this.read(passes) : [];
     const bounds = [0, ...marks, passes];
     const segments = bounds.slice(1).map((end, i) => ms.slice(bounds[i], end).reduce((a, b) => a + b, 0));
-    return { result, gpuMs: ms.reduce((a, b) => a + b, 0), segments };
+    return { result, gpuMs: ms.reduce((a, b) => a + b, 0), segments, passMs: ms };
   }
 
   /** Each pass's time in ms. */

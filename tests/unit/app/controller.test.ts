@@ -109,6 +109,67 @@ describe('controller: runs through the run machine', () => {
     expect(engines[0].disposed).toBe(1);
   });
 
+  it('a GPU device lost between runs is shown at once and a fresh engine started, without a click; Generate then works', async () => {
+    const { controller, s, engines, calls } = setup();
+    await controller.start();
+    s().setSteps(2);
+    await controller.generate();
+    engines[0].loseDevice('the GPU device was lost (destroyed): Device was destroyed.');
+    expect(s().run.error).toBe('the GPU device was lost (destroyed): Device was destroyed.');
+    await until(() => engines.length === 2 && s().engine.status === 'ready' && s().model !== null);
+    expect(engines[0].disposed).toBe(1);
+    expect(engines[1].calls.find((c) => c.method === 'load')?.arg).toEqual({ kind: 'builtin' });
+    expect(calls('generate')).toHaveLength(1);
+    await controller.generate();
+    expect([s().run.status, s().run.error]).toEqual(['done', null]);
+    expect(engines).toHaveLength(2);
+    expect(engines[1].calls.filter((c) => c.method === 'generate')).toHaveLength(1);
+  });
+
+  it('a GPU device lost during a run: the run fails with it, and the next Generate starts a fresh engine', async () => {
+    const { controller, s, engines } = setup({ stepDelayMs: 5 });
+    await controller.start();
+    s().setSteps(50);
+    const run = controller.generate();
+    await until(() => s().run.step >= 1);
+    engines[0].loseDevice('the GPU device was lost (destroyed): Device was destroyed.');
+    await run;
+    expect([s().run.status, s().run.error]).toEqual(['error', 'the GPU device was lost (destroyed): Device was destroyed.']);
+    s().setSteps(2);
+    await controller.generate();
+    expect(s().run.status).toBe('done');
+    expect(engines).toHaveLength(2);
+  });
+
+  it('a batch that fails (a lost device) is shown like a single run; the next Generate starts a fresh engine', async () => {
+    const { controller, s, engines } = setup({}, (e, n) => n === 0 && e.failNextGenerate('GPU device was lost (simulated)'));
+    await controller.start();
+    s().setSteps(4);
+    s().setExplore({ mode: 'sweep' });
+    await controller.generate();
+    expect(s().run.error).toBe('GPU device was lost (simulated)');
+    await controller.generate();
+    expect(s().run.status).toBe('done');
+    expect(engines).toHaveLength(2);
+  });
+
+  it("shows the weight loader's notices of the last load, and forgets them with the next", async () => {
+    const damaged = 'the cached copy of facebook/DiT-XL-2-256/transformer/diffusion_pytorch_model.safetensors was deleted and is downloaded again: it does not open';
+    const { controller, s, engines } = setup();
+    await controller.start();
+    expect(s().weightsNotices).toEqual([]);
+    engines[0].noticeNextLoad(damaged);
+    s().selectModel('dit-256');
+    s().setSteps(2);
+    await controller.generate();
+    expect(s().run.status).toBe('done');
+    expect(s().weightsNotices).toEqual([damaged]);
+    s().selectModel('dit-512');
+    await controller.loadModel();
+    expect(s().model?.imageSize).toBe(512);
+    expect(s().weightsNotices).toEqual([]);
+  });
+
   it('wrong settings are not an engine failure: no local files chosen keeps the engine', async () => {
     const { controller, s, engines } = setup();
     await controller.start();

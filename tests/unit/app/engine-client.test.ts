@@ -1,7 +1,7 @@
 import { expose } from 'comlink';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createWorkerEngine, EngineCrashedError, WebGpuUnavailableError } from '../../../src/app/engine-client';
-import { createFakeEngine } from '../../../src/app/fake-engine';
+import { createFakeEngine, type FakeEngine } from '../../../src/app/fake-engine';
 import type { LoadProgress, StepUpdate } from '../../../src/engine/api';
 
 /** A stand-in for `Worker`: the "worker side" is a fake engine exposed with comlink on a MessageChannel. */
@@ -9,12 +9,14 @@ class ChannelWorker extends EventTarget {
   static instances: ChannelWorker[] = [];
   url: string;
   terminated = false;
+  /** The engine on the "worker side". */
+  readonly engine: FakeEngine = createFakeEngine({ stepDelayMs: 1, fileDelayMs: 5 });
   private port: MessagePort;
   constructor(url: URL | string, public options?: WorkerOptions) {
     super();
     this.url = String(url);
     const { port1, port2 } = new MessageChannel();
-    expose(createFakeEngine({ stepDelayMs: 1, fileDelayMs: 5 }), port2);
+    expose(this.engine, port2);
     this.port = port1;
     port1.addEventListener('message', (e) => this.dispatchEvent(new MessageEvent('message', { data: (e as MessageEvent).data })));
     port1.start();
@@ -77,6 +79,26 @@ describe('createWorkerEngine', () => {
     engine.dispose();
     expect(w.terminated).toBe(true);
     await expect(engine.clearCache()).rejects.toBeInstanceOf(EngineCrashedError);
+  });
+
+  it("passes the worker's calls back to the page: a load's notices, and a device lost between runs", async () => {
+    vi.stubGlobal('navigator', { gpu: {} });
+    vi.stubGlobal('Worker', ChannelWorker);
+    const engine = createWorkerEngine();
+    await engine.init();
+    const worker = ChannelWorker.instances[0].engine;
+
+    worker.noticeNextLoad('the cached copy of org/m/transformer was deleted and is downloaded again');
+    const notices: string[] = [];
+    await engine.load({ kind: 'hub', hubUrl: 'https://h', repo: 'org/m' }, undefined, (m) => notices.push(m));
+    expect(notices).toEqual(['the cached copy of org/m/transformer was deleted and is downloaded again']);
+
+    const lost: string[] = [];
+    engine.onDeviceLost((m) => lost.push(m));
+    await vi.waitFor(() => expect(worker.calls.some((c) => c.method === 'onDeviceLost')).toBe(true));
+    worker.loseDevice('the GPU device was lost (destroyed)');
+    await vi.waitFor(() => expect(lost).toEqual(['the GPU device was lost (destroyed)']));
+    engine.dispose();
   });
 
   it('rejects pending calls when the worker dies', async () => {

@@ -13,6 +13,7 @@ import { createStudio, type Studio } from '../../../src/app/controller';
 import { createFakeEngine, type FakeEngine } from '../../../src/app/fake-engine';
 import { createMemoryGallery } from '../../../src/app/gallery';
 import { settingsFromLink } from '../../../src/app/state/link';
+import { DEFAULT_SETTINGS } from '../../../src/app/state/settings';
 import { createStudioStore } from '../../../src/app/store';
 
 function memoryStorage(): StateStorage {
@@ -209,7 +210,7 @@ describe('explore the model (UI, fake engine)', () => {
   it('a bad link in the address is ignored with defaults, never a crash', async () => {
     window.history.replaceState(null, '', '/?class=%E0%A4%A&seed=x&cfg=-5&steps=abc&sampler=<b>&w=nope');
     const { s } = await renderStudio();
-    expect(s().settings).toMatchObject({ classId: 207, seed: 0, cfgScale: 1, steps: 50, sampler: 'ddim', blendClassId: null });
+    expect(s().settings).toMatchObject({ classId: DEFAULT_SETTINGS.classId, seed: 0, cfgScale: 1, steps: 50, sampler: 'ddim', blendClassId: null });
     expect(screen.getByTestId('generate')).toBeTruthy();
   });
 });

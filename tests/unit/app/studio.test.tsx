@@ -235,6 +235,21 @@ describe('DiT Studio UI (fake engine)', () => {
     expect((screen.getByTestId('final-image') as HTMLCanvasElement).width).toBe(256);
   });
 
+  it("shows the weight loader's notices in the model panel", async () => {
+    const damaged = 'the cached copy of facebook/DiT-XL-2-256/transformer/diffusion_pytorch_model.safetensors was deleted and is downloaded again: it does not open';
+    const engines: FakeEngine[] = [];
+    const { studio } = await renderStudio({ fileDelayMs: 5 }, engines);
+    act(() => studio.store.getState().selectModel('dit-256'));
+    expect(screen.queryByTestId('weights-notice')).toBeNull();
+    engines[0].noticeNextLoad(damaged);
+    fireEvent.click(screen.getByRole('button', { name: 'Download now' }));
+    const notice = await screen.findByTestId('weights-notice');
+    expect(notice.textContent).toBe(damaged);
+    expect(notice.getAttribute('role')).toBe('status');
+    await waitFor(() => expect(studio.store.getState().model?.imageSize).toBe(256), { timeout: 5000 });
+    expect(screen.getByTestId('weights-notice').textContent).toBe(damaged);
+  });
+
   it('a Hub model with 10 classes: a clear error for class 207, the same engine after it, then only its classes', async () => {
     const engines: FakeEngine[] = [];
     const { studio } = await renderStudio({ fileDelayMs: 5, numClasses: 10 }, engines);
