@@ -41,9 +41,10 @@ async function forwardEntryOf(ctx: BenchContext, name: string, m: Loaded, N: num
   if (ctx.opts.profile) {
     const dispatches = await ctx.host.api.bench.profileDitForward(m.id, xs, t, y);
     if (dispatches) {
-      entry.profile = kernelShares(dispatches);
-      entry.profile_ms = dispatches.reduce((a, d) => a + d.ms, 0);
-      ctx.log(`  profile (one pass per dispatch, ${Number(entry.profile_ms).toFixed(0)} ms in all):\n${kernelSharesTable(entry.profile as ReturnType<typeof kernelShares>)}`);
+      const shares = kernelShares(dispatches);
+      const ms = dispatches.reduce((a, d) => a + d.ms, 0);
+      Object.assign(entry, { profile: shares, profile_ms: ms });
+      ctx.log(`  profile (one pass per dispatch, ${ms.toFixed(0)} ms in all):\n${kernelSharesTable(shares)}`);
     } else ctx.log('  profile: no timestamp queries on this adapter');
   }
   if (withPeer) {

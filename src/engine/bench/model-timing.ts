@@ -50,16 +50,17 @@ export interface DispatchTime extends ProfiledDispatch {
 }
 
 /**
- * The GPU's time of each dispatch of one forward (after a warm-up forward): every dispatch in a
- * compute pass of its own, timed by timestamp queries. Sums to slightly more than the forward's
- * GPU-only time (a pass boundary per dispatch). Null without timestamp queries.
+ * The GPU's time of each dispatch of one forward: every dispatch in a compute pass of its own,
+ * timed by timestamp queries. Sums to slightly more than the forward's GPU-only time (a pass
+ * boundary per dispatch). Meant for a model that has run already (the benchmarks time it first), so
+ * no first-use cost is in it; no warm-up of its own (one DiT-XL/2 forward is minutes on a CPU
+ * adapter). Null without timestamp queries.
  */
 export async function profileDitForward(ctx: GpuContext, runner: DitRunner, inp: ForwardInputs): Promise<DispatchTime[] | null> {
   const timer = PassTimer.create(ctx.gpu);
   if (!timer) return null;
   const dispatches: ProfiledDispatch[] = [];
   try {
-    await runner.forward(inp);
     Program.profile = dispatches;
     const { passMs } = await timer.time(() => runner.forward(inp));
     if (!passMs || passMs.length !== dispatches.length) return null;
