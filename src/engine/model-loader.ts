@@ -29,13 +29,18 @@ export interface DitLoadOptions {
  */
 export const WHOLE_READ_BYTES = 64 * 2 ** 20;
 
-async function inMemoryIfSmall(source: ByteSource, signal?: AbortSignal): Promise<ByteSource> {
-  if (source.size > WHOLE_READ_BYTES) return source;
+/**
+ * The source to read tensors from: the file itself, or all of it read in one request first where
+ * that is cheaper: a small file, or a server without Range support (each read there streams the
+ * file from its start, so reading tensor by tensor would read a 2.7 GB file hundreds of times).
+ */
+export async function tensorReadSource(source: ByteSource, signal?: AbortSignal): Promise<ByteSource> {
+  if (source.size > WHOLE_READ_BYTES && source.rangeReads !== false) return source;
   return bytesSource(await source.read(0, source.size, signal), source.name, source.etag);
 }
 
 export async function loadDit(ctx: GpuContext, file: ByteSource, config: DitConfig, opts: DitLoadOptions = {}): Promise<DitRunner> {
-  const weights = await inMemoryIfSmall(file, opts.signal);
+  const weights = await tensorReadSource(file, opts.signal);
   const opened = await openWeights(weights, { signal: opts.signal });
   const maxBindingBytes = Math.min(opts.maxBindingBytes ?? Infinity, ctx.gpu.limits.maxStorageBufferBindingSize);
   const uploaded = await checked(ctx.gpu, `uploading ${weights.name}`, () =>
@@ -46,8 +51,9 @@ export async function loadDit(ctx: GpuContext, file: ByteSource, config: DitConf
 }
 
 /** The SD-VAE decoder (diffusers, legacy diffusers or original LDM names; safetensors or PyTorch zip). */
-export async function loadVae(ctx: GpuContext, weights: ByteSource, config: unknown, signal?: AbortSignal): Promise<VaeRunner> {
+export async function loadVae(ctx: GpuContext, file: ByteSource, config: unknown, signal?: AbortSignal): Promise<VaeRunner> {
   const c = parseVaeConfig(config);
+  const weights = await tensorReadSource(file, signal);
   const opened = await openWeights(weights, { signal });
   const uploaded = await checked(ctx.gpu, `uploading ${weights.name}`, () => uploadVaeWeights(ctx.alloc, indexedSource(opened, weights, signal), c));
   return new VaeRunner(ctx.gpu, ctx.alloc, ctx.pipelines, uploaded);

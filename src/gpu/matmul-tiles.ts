@@ -10,7 +10,15 @@
  * often want shared tiles), so the choice is measured per shape by the autotune
  * (kernel-autotune.ts) and kept here, with the device's other choices (kernel-choices.ts).
  */
-export type MatmulTile = { kernel: 'registers'; rows: 4 | 8 | 16 } | { kernel: 'shared' } | { kernel: 'subgroup' } | { kernel: 'wide' };
+/**
+ * `subgroup`'s `lanes`: invocations per workgroup (8 columns each), 64 if absent (the first
+ * version, whose saved choices carry no lanes). 64 lanes cover 512 columns, so layers of 384 or
+ * 1152 outputs compute 25 % padding; 16 lanes (128 columns) or 4 (32: one SwiftShader subgroup,
+ * many small workgroups to spread over its threads) waste none. On SwiftShader, 2 cores, quiet:
+ * 4 lanes ran the DiT-S/2 shapes of 384 and 1152 outputs 25-30 % faster than 64, 64 lanes
+ * stayed best at 4608 outputs.
+ */
+export type MatmulTile = { kernel: 'registers'; rows: 4 | 8 | 16 } | { kernel: 'shared' } | { kernel: 'subgroup'; lanes?: 4 | 16 | 64 } | { kernel: 'wide' };
 
 export const MATMUL_TILES: readonly MatmulTile[] = [
   { kernel: 'registers', rows: 4 },
@@ -18,11 +26,16 @@ export const MATMUL_TILES: readonly MatmulTile[] = [
   { kernel: 'registers', rows: 16 },
   { kernel: 'shared' },
   { kernel: 'subgroup' },
+  { kernel: 'subgroup', lanes: 16 },
+  { kernel: 'subgroup', lanes: 4 },
   { kernel: 'wide' },
 ];
 
 /** The input width K must be a multiple of this (the wide kernel reads rows of x as vec4s). */
 export const kMultiple = (t: MatmulTile): number => (t.kernel === 'wide' ? 4 : 1);
+
+/** The subgroup kernel's invocations per workgroup. */
+export const subgroupLanes = (t: MatmulTile & { kernel: 'subgroup' }): number => t.lanes ?? 64;
 
 /** Before tuning, and for few rows (where more rows per invocation only repeats the last row). */
 export const DEFAULT_TILE: MatmulTile = { kernel: 'registers', rows: 4 };
@@ -40,7 +53,7 @@ export interface MatmulShape {
 export function tileName(t: MatmulTile): string {
   switch (t.kernel) {
     case 'shared': return 'shared-64x64';
-    case 'subgroup': return 'subgroup-16x8';
+    case 'subgroup': return t.lanes ? `subgroup-16x8-wg${t.lanes}` : 'subgroup-16x8';
     case 'wide': return 'wide-128x64-vec4';
     case 'registers': return `registers-${t.rows}x8`;
   }

@@ -27,7 +27,7 @@ import { type AttentionShape, type AttentionVariant, FLASH_TILE_KEYS, flashWorkg
 import { expect, grid1d, MAX_GROUPS } from './dispatch-shape.ts';
 import { packHalves } from './half.ts';
 import { kernelSpec } from './kernel.ts';
-import { kMultiple, type MatmulTile } from './matmul-tiles.ts';
+import { kMultiple, type MatmulTile, subgroupLanes } from './matmul-tiles.ts';
 import type { Program } from './program.ts';
 import type { Allocator, Tensor } from './tensor.ts';
 export { timestepFrequencies } from './sinusoid.ts';
@@ -124,7 +124,8 @@ export function linear(prog: Program, x: Tensor, lw: LinearWeight, y: Tensor, M:
   const work = 2 * M * N * K;
   if (tile.kernel === 'subgroup') {
     expect(prog.gpu.features.subgroups, 'linear: the subgroup matmul needs the subgroups feature');
-    prog.dispatch({ ...MATMUL_SUBGROUP_KERNEL, constants }, params, buffers, [Math.ceil(lw.paddedOut / 512), Math.ceil(M / 16)], work);
+    const lanes = subgroupLanes(tile);
+    prog.dispatch({ ...MATMUL_SUBGROUP_KERNEL, constants: { ...constants, LANES: lanes } }, params, buffers, [Math.ceil(lw.paddedOut / (8 * lanes)), Math.ceil(M / 16)], work);
   } else if (tile.kernel === 'wide') {
     expect(K % kMultiple(tile) === 0, `linear: the wide matmul reads x as vec4s and needs K divisible by 4, got ${K}`);
     prog.dispatch({ ...MATMUL_WIDE_KERNEL, constants }, params, buffers, [Math.ceil(lw.paddedOut / 64), Math.ceil(M / 128)], work);

@@ -138,7 +138,7 @@ function emptyFrames(pictures: Uint8Array[]): EmptyFrames {
 }
 
 export interface Variety {
-  /** Mean distance between the first two seeds of a class. */
+  /** Mean distance between two seeds of a class (all pairs of its seeds; with seeds 0, 1 the one pair, as eval_builtin.py). */
   within: number;
   /** Mean distance between pictures of different classes with the same seed (all pairs, all seeds). */
   between: number;
@@ -148,10 +148,13 @@ export interface Variety {
   within_per_class: number[];
 }
 
-function variety(features: Float64Array[], nSeeds: number): Variety {
+/** Between and within-class distances of pooled pictures, class-major with `nSeeds` (≥ 2) consecutive pictures per class. */
+export function variety(features: Float64Array[], nSeeds: number): Variety {
   const nClasses = features.length / nSeeds;
   const at = (c: number, s: number) => features[c * nSeeds + s];
-  const perClass = Array.from({ length: nClasses }, (_, c) => distance(at(c, 0), at(c, 1)));
+  const seedPairs: [number, number][] = [];
+  for (let a = 0; a < nSeeds; a++) for (let b = a + 1; b < nSeeds; b++) seedPairs.push([a, b]);
+  const perClass = Array.from({ length: nClasses }, (_, c) => mean(seedPairs.map(([a, b]) => distance(at(c, a), at(c, b)))));
   const pairs: number[] = [];
   for (let s = 0; s < nSeeds; s++) for (let i = 0; i < nClasses; i++) for (let j = i + 1; j < nClasses; j++) pairs.push(distance(at(i, s), at(j, s)));
   const within = mean(perClass);

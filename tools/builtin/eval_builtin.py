@@ -77,7 +77,8 @@ def picture_metrics(im, labels, n_seeds, refs, ref_labels, held_refs, held_label
     std = im.reshape(len(im), -1).astype(np.float64).std(1)
     obj = ((255 - im.astype(np.int16)).max(-1) > 48).mean((1, 2))
     pc = p.reshape(len(im) // n_seeds, n_seeds, -1)  # (class, seed, feature)
-    within = np.linalg.norm(pc[:, 0] - pc[:, 1], axis=-1).mean()
+    # every pair of seeds of a class (with seeds 0, 1: the one pair)
+    within = np.mean([np.linalg.norm(pc[:, a] - pc[:, b], axis=-1) for a in range(n_seeds) for b in range(a + 1, n_seeds)])
     iu = np.triu_indices(len(pc), 1)
     between = np.mean([np.linalg.norm(pc[:, k][:, None] - pc[:, k][None], axis=-1)[iu] for k in range(n_seeds)])
     return {
@@ -108,6 +109,8 @@ def main():
     ap.add_argument("--data", default=os.path.join(ROOT, "tools", "data", "emoji32.npz"))
     ap.add_argument("--json", default=None, help="also write all numbers here")
     ap.add_argument("--grid", default=None, help="PNG: rows = classes; seed0/seed1 at guidance 1, then at 4")
+    ap.add_argument("--variety-seeds", type=int, default=0,
+                    help="also the variety at guidance 4 over seeds 0..N-1 (as npm run builtin:metrics does with 6)")
     args = ap.parse_args()
     t0 = time.time()
 
@@ -128,6 +131,22 @@ def main():
                                        for k in range(0, len(labels), 24)])
         res["guidance"][f"{s:g}"] = {"sample_s": time.time() - ts,
                                      **picture_metrics(im, labels, len(SEEDS), refs, ref_labels, held_refs, held_labels, trained)}
+    if args.variety_seeds > len(SEEDS):
+        ts = time.time()
+        vseeds = list(range(args.variety_seeds))
+        extra = [s for s in vseeds if s not in SEEDS]
+        xl = [c for c in classes for _ in extra]
+        xs = [s for _ in classes for s in extra]
+        more = np.concatenate([ddim_sample(model, cfg, xl[k:k + 24], xs[k:k + 24], 4.0) for k in range(0, len(xl), 24)])
+        both = np.stack([imgs[4.0].reshape(len(classes), len(SEEDS), -1)[:, SEEDS.index(s)] if s in SEEDS
+                         else more.reshape(len(classes), len(extra), -1)[:, extra.index(s)] for s in vseeds], 1)
+        p = pooled(both.reshape(-1, *imgs[4.0].shape[1:]))
+        pc = p.reshape(len(classes), len(vseeds), -1)
+        within = np.mean([np.linalg.norm(pc[:, a] - pc[:, b], axis=-1) for a in range(len(vseeds)) for b in range(a + 1, len(vseeds))])
+        iu = np.triu_indices(len(pc), 1)
+        between = np.mean([np.linalg.norm(pc[:, k][:, None] - pc[:, k][None], axis=-1)[iu] for k in range(len(vseeds))])
+        res["variety_seeds"] = {"guidance": 4.0, "seeds": vseeds, "within": float(within), "between": float(between),
+                                "between_over_within": float(between / within), "sample_s": time.time() - ts}
     res["wall_s"] = time.time() - t0
 
     ch = res["chance"]
@@ -143,6 +162,10 @@ def main():
             print(f"  {name:16s}: top-1 {r['top1']:.3f}  top-5 {r['top5']:.3f}  mean rank {r['mean_rank']:.1f}")
         print(f"  variety (8x8 pooled, 0..1 L2): within {v['within']:.3f}  between {v['between']:.3f}  "
               f"between/within {v['between_over_within']:.2f}  within/between {v['within_over_between']:.3f}")
+    if "variety_seeds" in res:
+        v = res["variety_seeds"]
+        print(f"variety over seeds {v['seeds']} at guidance 4: within {v['within']:.3f}  between {v['between']:.3f}  "
+              f"between/within {v['between_over_within']:.2f}")
     print(f"wall time {res['wall_s']:.1f} s")
 
     if args.json:

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { toInt32 } from '../../../src/weights/safetensors.ts';
 import {
-  EVAL_SEEDS, evalClasses, loadTemplates, type PictureMetrics, pictureMetrics, pooled01, trainedClasses,
+  EVAL_SEEDS, evalClasses, loadTemplates, type PictureMetrics, pictureMetrics, pooled01, trainedClasses, variety,
 } from '../../support/builtin-metrics.ts';
 import { loadSafetensors } from '../../support/fixtures.ts';
 
@@ -64,5 +64,15 @@ describe('built-in model metrics (eval_builtin.py in TypeScript)', () => {
       expect(got.variety[key]).toBeCloseTo(expected.variety[key], 10);
     }
     expect(got.variety.within_per_class).toHaveLength(24);
+  });
+
+  it('takes every pair of seeds into the within-class distance when a class has more than two', () => {
+    // Two classes x three seeds of 1-value "pictures": class 0 at 0, 3, 4; class 1 at 10, 10, 16.
+    const f = [0, 3, 4, 10, 10, 16].map((v) => Float64Array.of(v));
+    const v = variety(f, 3);
+    expect(v.within_per_class).toEqual([(3 + 4 + 1) / 3, (0 + 6 + 6) / 3]);
+    expect(v.within).toBeCloseTo((8 / 3 + 4) / 2, 12);
+    // Between: same seed, different classes: |0-10|, |3-10|, |4-16|.
+    expect(v.between).toBeCloseTo((10 + 7 + 12) / 3, 12);
   });
 });
