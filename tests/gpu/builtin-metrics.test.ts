@@ -10,7 +10,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_DIR } from '../../src/cli/builtin-model.ts';
-import { EVAL_SAMPLER, EVAL_STEPS, type EngineMetricsReport, loadBuiltinTemplates, protocolPictures, weightsIdentity } from '../support/builtin-eval.ts';
+import {
+  EVAL_SAMPLER, EVAL_STEPS, type EngineMetricsReport, loadBuiltinTemplates, protocolPictures, VARIETY_GUIDANCE, VARIETY_SEEDS, weightsIdentity,
+} from '../support/builtin-eval.ts';
 import { EVAL_SEEDS, pictureMetrics, rgbOf } from '../support/builtin-metrics.ts';
 import { useBrowserHost } from '../support/gpu-host.ts';
 
@@ -38,6 +40,9 @@ describe('built-in model: the engine measurement of the model card', () => {
     expect(record.seeds).toEqual(EVAL_SEEDS);
     expect(Object.keys(record.guidance).sort()).toEqual(['1', '4']);
     for (const g of Object.values(record.guidance)) expect(g.recognition.ranks).toHaveLength(48);
+    expect(record.variety_seeds?.seeds).toEqual(VARIETY_SEEDS);
+    expect(record.variety_seeds?.guidance).toBe(VARIETY_GUIDANCE);
+    expect(record.variety_seeds?.within_per_class).toHaveLength(24);
   });
 
   it('meets issue 13\'s targets: no empty frame, recognisable, seeds differ, guidance sharpens', () => {
