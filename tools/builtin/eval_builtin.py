@@ -76,20 +76,25 @@ def picture_metrics(im, labels, n_seeds, refs, ref_labels, held_refs, held_label
     p = pooled(im)
     std = im.reshape(len(im), -1).astype(np.float64).std(1)
     obj = ((255 - im.astype(np.int16)).max(-1) > 48).mean((1, 2))
-    pc = p.reshape(len(im) // n_seeds, n_seeds, -1)  # (class, seed, feature)
-    # every pair of seeds of a class (with seeds 0, 1: the one pair)
-    within = np.mean([np.linalg.norm(pc[:, a] - pc[:, b], axis=-1) for a in range(n_seeds) for b in range(a + 1, n_seeds)])
-    iu = np.triu_indices(len(pc), 1)
-    between = np.mean([np.linalg.norm(pc[:, k][:, None] - pc[:, k][None], axis=-1)[iu] for k in range(n_seeds)])
     return {
         "empty": {"min_std": float(std.min()), "n_std_lt_10": int((std < 10).sum()),
                   "n_no_object": int((obj < 0.05).sum()), "n": len(im),
                   "std": std.round(2).tolist(), "object_fraction": obj.round(4).tolist()},
         "recognition": rank_stats(ranks(p, labels, refs, ref_labels, trained)),
         "held_out": rank_stats(ranks(p, labels, held_refs, held_labels, trained)),
-        "variety": {"within": float(within), "between": float(between),
-                    "between_over_within": float(between / within), "within_over_between": float(within / between)},
+        "variety": variety(p, n_seeds),
     }
+
+
+def variety(p, n_seeds):
+    """Within-class (every pair of seeds of a class; with seeds 0, 1 the one pair) and between-class
+    (same seed, all pairs of classes) mean distances of pooled pictures, class-major, n_seeds per class."""
+    pc = p.reshape(len(p) // n_seeds, n_seeds, -1)  # (class, seed, feature)
+    within = np.mean([np.linalg.norm(pc[:, a] - pc[:, b], axis=-1) for a in range(n_seeds) for b in range(a + 1, n_seeds)])
+    iu = np.triu_indices(len(pc), 1)
+    between = np.mean([np.linalg.norm(pc[:, k][:, None] - pc[:, k][None], axis=-1)[iu] for k in range(n_seeds)])
+    return {"within": float(within), "between": float(between),
+            "between_over_within": float(between / within), "within_over_between": float(within / between)}
 
 
 def reference_sets(d):
@@ -140,13 +145,8 @@ def main():
         more = np.concatenate([ddim_sample(model, cfg, xl[k:k + 24], xs[k:k + 24], 4.0) for k in range(0, len(xl), 24)])
         both = np.stack([imgs[4.0].reshape(len(classes), len(SEEDS), -1)[:, SEEDS.index(s)] if s in SEEDS
                          else more.reshape(len(classes), len(extra), -1)[:, extra.index(s)] for s in vseeds], 1)
-        p = pooled(both.reshape(-1, *imgs[4.0].shape[1:]))
-        pc = p.reshape(len(classes), len(vseeds), -1)
-        within = np.mean([np.linalg.norm(pc[:, a] - pc[:, b], axis=-1) for a in range(len(vseeds)) for b in range(a + 1, len(vseeds))])
-        iu = np.triu_indices(len(pc), 1)
-        between = np.mean([np.linalg.norm(pc[:, k][:, None] - pc[:, k][None], axis=-1)[iu] for k in range(len(vseeds))])
-        res["variety_seeds"] = {"guidance": 4.0, "seeds": vseeds, "within": float(within), "between": float(between),
-                                "between_over_within": float(between / within), "sample_s": time.time() - ts}
+        res["variety_seeds"] = {"guidance": 4.0, "seeds": vseeds, "sample_s": time.time() - ts,
+                                **variety(pooled(both.reshape(-1, *imgs[4.0].shape[1:])), len(vseeds))}
     res["wall_s"] = time.time() - t0
 
     ch = res["chance"]
