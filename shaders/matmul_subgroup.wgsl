@@ -1,7 +1,7 @@
 // Linear layer, register-tiled with subgroup sharing of x (matmul_common.wgsl is prepended:
 // layouts, params, epilogues), for adapters that offer `subgroups`. As matmul.wgsl with 16 rows
 // x 8 columns per invocation, but the workgroup is one row of LANES invocations (all share the same
-// 16 rows of x; 64 or 16, picked per shape by the autotune), so x is loaded once per subgroup: for each step of 4 along k, lane l loads
+// 16 rows of x; 64, 16 or 4, picked per shape by the autotune), so x is loaded once per subgroup: for each step of 4 along k, lane l loads
 // x[row, k + l % 4] and the 4 values reach every lane by subgroupBroadcast (4 loads per row
 // instead of 16 per 4 k). Every lane stays in the loop (uniform control flow for the
 // broadcasts); columns past Np clamp their weight reads and skip their stores.

@@ -46,9 +46,9 @@ describe('built-in model: the engine measurement of the model card', () => {
     expect(record.seeds).toEqual(EVAL_SEEDS);
     expect(Object.keys(record.guidance).sort()).toEqual(['1', '4']);
     for (const g of Object.values(record.guidance)) expect(g.recognition.ranks).toHaveLength(48);
-    expect(record.variety_seeds?.seeds).toEqual(VARIETY_SEEDS);
-    expect(record.variety_seeds?.guidance).toBe(VARIETY_GUIDANCE);
-    expect(record.variety_seeds?.within_per_class).toHaveLength(24);
+    expect(record.variety_seeds.seeds).toEqual(VARIETY_SEEDS);
+    expect(record.variety_seeds.guidance).toBe(VARIETY_GUIDANCE);
+    expect(record.variety_seeds.within_per_class).toHaveLength(24);
   });
 
   it('meets issue 13\'s targets: no empty frame, recognisable, seeds differ, guidance sharpens', () => {
@@ -59,7 +59,7 @@ describe('built-in model: the engine measurement of the model card', () => {
     expect.soft(g4.recognition.top1, 'own class first (trained designs) at guidance 4').toBeGreaterThanOrEqual(MIN_TOP1);
     expect.soft(g4.recognition.top5, 'own class in the top 5 (trained designs) at guidance 4').toBeGreaterThanOrEqual(MIN_TOP5);
     expect.soft(Math.min(...g4.variety.within_per_class), 'closest two seeds of a class at guidance 4').toBeGreaterThan(VISIBLE_FLOOR);
-    expect.soft(record.variety_seeds!.between_over_within, `between / within over seeds ${VARIETY_SEEDS} at guidance 4`).toBeGreaterThanOrEqual(MIN_BETWEEN_OVER_WITHIN);
+    expect.soft(record.variety_seeds.between_over_within, `between / within over seeds ${VARIETY_SEEDS} at guidance 4`).toBeGreaterThanOrEqual(MIN_BETWEEN_OVER_WITHIN);
     // The slider does what it says: without guidance the seeds of a class lie further apart and
     // the pictures are less often their class.
     expect.soft(g1.variety.within, 'within-class distance, guidance 1 vs 4').toBeGreaterThan(g4.variety.within);

@@ -51,8 +51,7 @@ export interface EngineMetricsReport {
   n_trained_classes: number;
   chance: { top1: number; top5: number; mean_rank: number };
   guidance: Record<string, GuidanceReport>;
-  /** Absent in records made before it was measured. */
-  variety_seeds?: SeedsVariety;
+  variety_seeds: SeedsVariety;
   wall_s: number;
 }
 
@@ -145,10 +144,8 @@ export function formatReport(r: EngineMetricsReport): string {
     );
   }
   const vs = r.variety_seeds;
-  if (vs) {
-    lines.push(`variety over seeds ${vs.seeds.join(',')} at guidance ${vs.guidance} (${vs.sample_s.toFixed(0)} s sampling): within ${f3(vs.within)} ` +
-      `(min ${f3(Math.min(...vs.within_per_class))})  between ${f3(vs.between)}  between/within ${vs.between_over_within.toFixed(2)}`);
-  }
+  lines.push(`variety over seeds ${vs.seeds.join(',')} at guidance ${vs.guidance} (${vs.sample_s.toFixed(0)} s sampling): within ${f3(vs.within)} ` +
+    `(min ${f3(Math.min(...vs.within_per_class))})  between ${f3(vs.between)}  between/within ${vs.between_over_within.toFixed(2)}`);
   lines.push(`wall time ${r.wall_s.toFixed(1)} s`);
   return lines.join('\n');
 }
@@ -161,6 +158,6 @@ export function reportJson(r: EngineMetricsReport): string {
     empty: { ...m.empty, std: round(m.empty.std, 2), object_fraction: round(m.empty.object_fraction, 4) },
     variety: { ...m.variety, within_per_class: round(m.variety.within_per_class, 4) },
   }]));
-  const vs = r.variety_seeds && { ...r.variety_seeds, within_per_class: round(r.variety_seeds.within_per_class, 4) };
+  const vs = { ...r.variety_seeds, within_per_class: round(r.variety_seeds.within_per_class, 4) };
   return `${JSON.stringify({ ...r, guidance, variety_seeds: vs }, null, 1)}\n`;
 }

@@ -161,7 +161,8 @@ differ a little from the table above. Weights sha256 {r['weights_sha256']} (step
 no empty frame (std at least 10 and a visible object in every picture), top-1 at least 60 % and
 top-5 at least 90 % on the trained designs, the two seeds of every class visibly apart (8x8-pooled
 distance above 0.435, an RMS difference of 8 levels of 255), between / within at least 2.5 over
-seeds 0-5; and guidance doing what the slider says: the two seeds of a class further apart at guidance 1 than at 4, top-5 lower at 1 than at 4.
+seeds 0-5; and guidance doing what the slider says: the two seeds of a class further apart at
+guidance 1 than at 4, top-5 lower at 1 than at 4.
 """
 
 
